@@ -1,0 +1,76 @@
+"""Final classes: overrides and vetoes on top of the computed class, and labels for the rest.
+
+Overrides (e.g. a firm building a ≥ 1亿 project is A) apply first and vetoes (e.g. a major
+safety accident means D) after them, so a veto always wins. Both apply to ranked and graded-as
+firms only; firms without a class (not evaluated, T) keep their special label.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mujun.profiles.conditions import all_of
+from mujun.profiles.models import ClassRule, Profile
+from mujun.schema import Col
+from mujun.score.cohorts import SPECIAL_LABEL
+
+
+def _apply(rule: ClassRule, index: pl.Expr, target: int) -> pl.Expr:
+    match rule.kind:
+        case "set":
+            return pl.lit(target, pl.Int64)
+        case "at_best":
+            return pl.max_horizontal(index, pl.lit(target, pl.Int64))
+        case "at_worst":
+            return pl.min_horizontal(index, pl.lit(target, pl.Int64))
+
+
+def add_final_class(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
+    """Add ``class_computed``, ``class_label``, ``class_name`` and the override columns."""
+    cls = profile.classification
+    position = {label: i for i, label in enumerate(cls.labels)}
+    status = pl.col(Col.STATUS)
+    graded_as = pl.col(SPECIAL_LABEL).replace_strict(position, default=None, return_dtype=pl.Int64)
+    computed = pl.when(status == "graded_as").then(graded_as).otherwise(pl.col("_class_index"))
+    has_class = status.is_in(["ranked", "graded_as"])
+
+    index = computed
+    rule_ids: list[pl.Expr] = []
+    reasons: list[pl.Expr] = []
+    for rule in (*profile.overrides, *profile.vetoes):
+        moved = _apply(rule, index, position[rule.to])
+        fires = has_class & all_of(rule.when) & (moved != index)
+        rule_ids.append(pl.when(fires).then(pl.lit(rule.id)))
+        reasons.append(pl.when(fires).then(pl.lit(rule.reason)))
+        index = pl.when(fires).then(moved).otherwise(index)
+
+    label_of = dict(enumerate(cls.labels))
+
+    def label(expr: pl.Expr) -> pl.Expr:
+        return expr.replace_strict(label_of, default=None, return_dtype=pl.String)
+
+    final = pl.when(has_class).then(label(index)).otherwise(pl.col(SPECIAL_LABEL))
+    joined = {
+        Col.OVERRIDE_ID: rule_ids,
+        Col.OVERRIDE_REASON: reasons,
+    }
+    out = lf.with_columns(
+        pl.when(has_class).then(label(computed)).alias(Col.CLASS_COMPUTED),
+        final.alias(Col.CLASS),
+        **{
+            name: _joined(parts)
+            for name, parts in joined.items()
+        },
+    )
+    return out.with_columns(
+        pl.col(Col.CLASS)
+        .replace_strict(profile.class_names(), default=None, return_dtype=pl.String)
+        .alias(Col.CLASS_NAME)
+    )
+
+
+def _joined(parts: list[pl.Expr]) -> pl.Expr:
+    if not parts:
+        return pl.lit(None, pl.String)
+    text = pl.concat_str(parts, separator="；", ignore_nulls=True)
+    return pl.when(text != "").then(text)

@@ -1,0 +1,114 @@
+"""The engine: facts of one evaluation year in, every firm's scores and class out."""
+
+from __future__ import annotations
+
+from typing import overload
+
+import polars as pl
+
+from mujun.classify import classify
+from mujun.errors import DataError
+from mujun.profiles.models import Profile
+from mujun.schema import Col, item_col
+from mujun.score import add_scores, measures, needs_previous_year
+
+_IDENTITY = ("uscc", "name", "year", "county", "township", "park", "industry_code",
+             "above_scale", "land_mu")
+
+
+@overload
+def score(
+    facts: pl.DataFrame, /, *, profile: Profile, year: int, history: pl.DataFrame | pl.LazyFrame | None = None
+) -> pl.DataFrame: ...
+@overload
+def score(
+    facts: pl.LazyFrame, /, *, profile: Profile, year: int, history: pl.DataFrame | pl.LazyFrame | None = None
+) -> pl.LazyFrame: ...
+def score(
+    facts: pl.DataFrame | pl.LazyFrame,
+    /,
+    *,
+    profile: Profile,
+    year: int,
+    history: pl.DataFrame | pl.LazyFrame | None = None,
+) -> pl.DataFrame | pl.LazyFrame:
+    """Score and classify every firm of one evaluation year.
+
+    Args:
+        facts: canonical facts (see `mujun.schema`); rows of other data years are ignored.
+        profile: the region profile.
+        year: the evaluation year; the data year read is ``year + profile.data_year_offset``.
+        history: facts of earlier years, needed when a benchmark uses last year's pool.
+
+    Returns:
+        One row per firm of the data year, in input order: identity, cohort, evaluation status
+        and special reason, each indicator's value, benchmark, item score and status, the
+        totals, pool, rank, class (computed and final, with its Chinese name), overrides and
+        the gap to the next better class. Eager in, eager out; lazy in, lazy out.
+
+    Raises:
+        DataError: required columns are missing, the data year has no rows, a USCC is blank or
+            a firm appears twice in the data year.
+    """
+    data_year = year + profile.data_year_offset
+    lf = measures.conform(facts.lazy()).filter(pl.col("year") == data_year)
+    _check_rows(lf, data_year=data_year, evaluation_year=year)
+    previous = None
+    if needs_previous_year(profile):
+        if history is None:
+            msg = (f"The profile {profile.meta.name!r} sets benchmarks from last year's pool, but no "
+                   f"facts of {data_year - 1} were given.\nHint: pass last year's facts as history "
+                   "(CLI: --history FILE).")
+            raise DataError(msg)
+        previous = measures.conform(history.lazy(), source="history").filter(
+            pl.col("year") == data_year - 1
+        )
+    out = (
+        lf.pipe(add_scores, profile=profile, previous=previous)
+        .pipe(classify, profile=profile)
+        .with_columns(pl.lit(year, pl.Int32).alias(Col.EVALUATION_YEAR))
+        .select(result_columns(profile))
+    )
+    return out.collect() if isinstance(facts, pl.DataFrame) else out
+
+
+def result_columns(profile: Profile) -> list[str]:
+    """Columns of a result frame, in output order."""
+    per_indicator = [
+        item_col(i, part)
+        for i in profile.used_indicators()
+        for part in ("value", "benchmark", "item", "status")
+    ]
+    return [
+        *_IDENTITY[:3], Col.EVALUATION_YEAR, *_IDENTITY[3:],
+        Col.COHORT, Col.COHORT_LABEL, Col.STATUS, Col.SPECIAL_ID, Col.SPECIAL_REASON,
+        *per_indicator,
+        Col.ITEMS_TOTAL, Col.COEFFICIENT, Col.BONUS, Col.PENALTY, Col.ADJUST_REASON, Col.TOTAL,
+        Col.POOL, Col.POOL_SIZE, Col.RANK, Col.RANK_PCT,
+        Col.CLASS_COMPUTED, Col.OVERRIDE_ID, Col.OVERRIDE_REASON, Col.CLASS, Col.CLASS_NAME,
+        Col.NEXT_CLASS, Col.GAP_TO_NEXT,
+    ]
+
+
+def _check_rows(lf: pl.LazyFrame, *, data_year: int, evaluation_year: int) -> None:
+    uscc = pl.col("uscc")
+    stats = lf.select(
+        pl.len().alias("rows"),
+        uscc.null_count().alias("blank"),
+        (pl.len() - uscc.n_unique()).alias("dupes"),
+        uscc.filter(uscc.is_duplicated()).unique().sort().head(20).implode().alias("examples"),
+    ).collect().row(0, named=True)
+    if stats["rows"] == 0:
+        msg = (f"No facts for data year {data_year} (evaluation year {evaluation_year}).\n"
+               "Hint: check --year and the facts' `year` column; the profile's "
+               "data_year_offset says which data year an evaluation reads.")
+        raise DataError(msg)
+    if stats["blank"]:
+        msg = (f"{stats['blank']} row(s) of data year {data_year} have no USCC.\n"
+               "Hint: every firm needs its 18-character 统一社会信用代码.")
+        raise DataError(msg)
+    if stats["dupes"]:
+        msg = (f"{stats['dupes']} duplicate firm row(s) in data year {data_year}, e.g. "
+               f"{', '.join(stats['examples'])}.\nHint: merge each firm into one row per year "
+               "(`mujun import` reports such conflicts).")
+        raise DataError(msg)

@@ -1,0 +1,494 @@
+"""Region profile models: strict, frozen pydantic models, one per concern.
+
+A profile is data: weights, benchmarks, caps, quotas, labels and rules come from TOML files in
+``scoring_profiles/`` and are validated here. Loading (files, ``extends``, error wrapping)
+lives in :mod:`mujun.profiles.loader`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mujun.schema import FLAG_MEASURES, NUMERIC_MEASURES, POOL_COLUMNS
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_DIVISION_SPEC = re.compile(r"^(\d{2})(?:-(\d{2}))?$")
+
+Comparison = Literal["<", "<=", ">", ">=", "==", "!="]
+Fallback = Literal["zero", "cohort_mean", "penalty", "full"]
+PositiveFloat = Annotated[float, Field(gt=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class Strict(BaseModel):
+    """Base of every profile model: unknown keys are errors and instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_id(value: str, what: str) -> str:
+    if not _ID.match(value) or "__" in value:
+        msg = f"{what} {value!r} must be lower_snake_case letters, digits and single underscores"
+        raise ValueError(msg)
+    return value
+
+
+def expand_divisions(specs: tuple[str, ...]) -> tuple[str, ...]:
+    """Expand division specs such as ``"13-43"`` or ``"44"`` into 2-digit division codes."""
+    out: list[str] = []
+    for spec in specs:
+        m = _DIVISION_SPEC.match(spec.strip())
+        if m is None:
+            msg = f"industry division {spec!r} must look like '13' or '13-43' (GB/T 4754-2017)"
+            raise ValueError(msg)
+        lo = int(m.group(1))
+        hi = int(m.group(2) or lo)
+        if hi < lo:
+            msg = f"industry division range {spec!r} runs backwards"
+            raise ValueError(msg)
+        out.extend(f"{d:02d}" for d in range(lo, hi + 1))
+    return tuple(out)
+
+
+# ---- rules on firm attributes ---- #
+class Condition(Strict):
+    """One test on a firm's facts. Give exactly one of: ``flag``, ``measure`` with ``op`` and
+    ``value``, or ``industry_in``."""
+
+    flag: str | None = None
+    """A yes/no attribute that must be true, e.g. ``"utility"``. Unknown (blank) counts as no."""
+    measure: str | None = None
+    """A numeric fact or derived measure, e.g. ``"construction_investment_wan"``."""
+    op: Comparison | None = None
+    value: float | None = None
+    industry_in: tuple[str, ...] | None = None
+    """GB/T 4754-2017 divisions, e.g. ``["44-46"]``."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        kinds = [
+            self.flag is not None,
+            self.measure is not None or self.op is not None or self.value is not None,
+            self.industry_in is not None,
+        ]
+        if sum(kinds) != 1:
+            msg = "give exactly one of `flag`, `measure`+`op`+`value`, or `industry_in`"
+            raise ValueError(msg)
+        if self.flag is not None and self.flag not in FLAG_MEASURES:
+            msg = f"unknown flag {self.flag!r}; use one of {sorted(FLAG_MEASURES)}"
+            raise ValueError(msg)
+        if kinds[1]:
+            if self.measure is None or self.op is None or self.value is None:
+                msg = "`measure`, `op` and `value` must be given together"
+                raise ValueError(msg)
+            if self.measure not in NUMERIC_MEASURES:
+                msg = f"unknown measure {self.measure!r}; use one of {sorted(NUMERIC_MEASURES)}"
+                raise ValueError(msg)
+        if self.industry_in is not None:
+            expand_divisions(self.industry_in)
+        return self
+
+
+Conditions = tuple[Condition, ...]
+
+
+class ClassRule(Strict):
+    """A rule that fixes or bounds a firm's class (overrides and vetoes)."""
+
+    id: str
+    reason: str
+    """Shown to officials, in Chinese (e.g. "在建1亿元以上重点产业项目，建设期间列入A类")."""
+    when: Conditions = Field(min_length=1)
+    kind: Literal["set", "at_best", "at_worst"]
+    """``set``: the class is ``to``; ``at_best``: no better than ``to``; ``at_worst``: no worse."""
+    to: str
+
+    @field_validator("id")
+    @classmethod
+    def _rule_id(cls, value: str) -> str:
+        return _check_id(value, "rule id")
+
+
+class SpecialRule(Strict):
+    """A special class (T, exempt, graded-as-B, ...) decided before ranking."""
+
+    id: str
+    reason: str
+    when: Conditions = Field(min_length=1)
+    outcome: Literal["not_evaluated", "ungraded", "graded_as"]
+    """``not_evaluated``: no score; ``ungraded``: scored but given ``label`` instead of a class;
+    ``graded_as``: scored, not ranked, and managed as class ``label``."""
+    label: str
+    name: str
+    """Chinese name of the label, e.g. "不适合评价"."""
+
+    @field_validator("id")
+    @classmethod
+    def _rule_id(cls, value: str) -> str:
+        return _check_id(value, "rule id")
+
+
+# ---- indicators, benchmarks, item scores ---- #
+class Benchmark(Strict):
+    """How an indicator's benchmark (基准值) is set."""
+
+    method: Literal["fixed", "mean", "aggregate", "best"] = "mean"
+    """``fixed``: the cohort's published number; ``mean``: k × mean of firm values;
+    ``aggregate``: k × (Σ numerator ÷ Σ denominator); ``best``: the best firm's value."""
+    k: PositiveFloat = 1.0
+    year: Literal["current", "previous"] = "current"
+    """``previous`` reads last year's facts from the history passed to the engine."""
+    group_by: tuple[str, ...] = ()
+    """Columns that split the benchmark besides the cohort, e.g. ``["county"]`` or
+    ``["industry_division"]``."""
+
+    @field_validator("group_by")
+    @classmethod
+    def _pool_columns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [c for c in value if c not in POOL_COLUMNS]
+        if bad:
+            msg = f"cannot group by {bad}; use any of {sorted(POOL_COLUMNS)}"
+            raise ValueError(msg)
+        return value
+
+
+class ItemScoring(Strict):
+    """How an indicator value and its benchmark become points."""
+
+    method: Literal["ratio", "minmax"] = "ratio"
+    """``ratio``: value ÷ benchmark × weight (reverse indicators: (2 − value ÷ benchmark) ×
+    weight ÷ 2); ``minmax``: weight × (floor_share + (1 − floor_share) × normalised value)."""
+    cap: PositiveFloat | None = None
+    """Highest item score as a multiple of the weight (e.g. 1.5); none means no cap."""
+    floor: float | None = 0.0
+    """Lowest item score in points; none means negative scores are kept."""
+    minmax_floor_share: Share = 0.2
+    """Share of the weight the worst firm still gets under min–max (Jingde: 20 %)."""
+
+
+class MissingPolicy(Strict):
+    """Item score when an indicator cannot be computed, by cause.
+
+    ``zero``: 0 points; ``cohort_mean``: the mean item score of firms with a value in the same
+    cohort and benchmark group; ``penalty``: minus ``penalty_points``; ``full``: the weight.
+    """
+
+    missing: Fallback = "zero"
+    """Numerator or denominator absent."""
+    zero: Fallback = "zero"
+    """Denominator reported as zero (e.g. declared zero energy or emissions, unverified)."""
+    zero_verified: Fallback = "full"
+    """Verified zero emission."""
+    not_applicable: Fallback = "cohort_mean"
+    """The indicator does not apply to the firm."""
+    invalid: Fallback = "zero"
+    """Negative denominator (a data error the import should have caught)."""
+    penalty_points: float = Field(default=3.0, ge=0)
+
+
+class Indicator(Strict):
+    """A ratio indicator: numerator ÷ denominator × scale."""
+
+    label: str
+    """Chinese name, e.g. "亩均税收"."""
+    numerator: str
+    denominator: str | None = None
+    unit: str
+    """Unit of the value after scaling, e.g. "万元/亩"."""
+    direction: Literal["higher", "lower"] = "higher"
+    scale: PositiveFloat = 1.0
+    """Multiplier applied to the ratio, e.g. 10000 to turn 万元/kWh into 元/kWh."""
+    benchmark: Benchmark | None = None
+    scoring: ItemScoring | None = None
+    missing: MissingPolicy | None = None
+
+    @model_validator(mode="after")
+    def _known_measures(self) -> Self:
+        for part in (self.numerator, self.denominator):
+            if part is not None and part not in NUMERIC_MEASURES:
+                msg = f"unknown measure {part!r}; use one of {sorted(NUMERIC_MEASURES)}"
+                raise ValueError(msg)
+        return self
+
+
+# ---- scope and cohorts ---- #
+class Scope(Strict):
+    """Which firms are evaluated at all."""
+
+    industry_in: tuple[str, ...] = ()
+    """GB/T 4754-2017 divisions evaluated, e.g. ``["13-43"]``; empty means all."""
+    industry_not_in: tuple[str, ...] = ()
+    unknown_industry: Literal["include", "exclude"] = "include"
+    """What to do with firms whose industry code is blank."""
+
+    @field_validator("industry_in", "industry_not_in")
+    @classmethod
+    def _divisions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        expand_divisions(value)
+        return value
+
+
+class Cohort(Strict):
+    """A group of firms scored with one weight set (规上, 规下 ≥ 3 亩, tenants, ...).
+
+    Cohorts are tried in file order; a firm belongs to the first whose conditions all hold.
+    """
+
+    label: str
+    above_scale: bool | None = None
+    land_min_mu: float | None = Field(default=None, ge=0)
+    land_min_inclusive: bool = True
+    """Whether the land threshold itself is in (≥) or out (>)."""
+    land_max_mu: float | None = Field(default=None, gt=0)
+    land_max_inclusive: bool = False
+    own_land: bool | None = None
+    """``false`` selects tenants with no land under their own certificate."""
+    when: Conditions = ()
+    weights: dict[str, Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    """Points per indicator id; indicators not listed (or 0) are not used for this cohort."""
+    benchmarks: dict[str, float] = {}
+    """Published benchmark per indicator, used where the benchmark method is ``fixed``."""
+
+    @property
+    def used_indicators(self) -> tuple[str, ...]:
+        """Indicator ids with a positive weight, in file order."""
+        return tuple(k for k, w in self.weights.items() if w > 0)
+
+
+# ---- totals ---- #
+class PointsRule(Strict):
+    """Bonus or penalty points for firms meeting all conditions."""
+
+    id: str
+    label: str
+    when: Conditions = Field(min_length=1)
+    points: PositiveFloat
+
+    @field_validator("id")
+    @classmethod
+    def _rule_id(cls, value: str) -> str:
+        return _check_id(value, "rule id")
+
+
+class CoefficientRule(Strict):
+    """A correction coefficient multiplying the sum of item scores."""
+
+    id: str
+    label: str
+    when: Conditions = Field(min_length=1)
+    factor: PositiveFloat
+
+    @field_validator("id")
+    @classmethod
+    def _rule_id(cls, value: str) -> str:
+        return _check_id(value, "rule id")
+
+
+class Adjustments(Strict):
+    """total = Σ items × Π coefficients + min(Σ bonus, bonus_cap) − Σ penalty."""
+
+    bonus: tuple[PointsRule, ...] = ()
+    penalty: tuple[PointsRule, ...] = ()
+    bonus_cap: PositiveFloat | None = None
+    coefficients: tuple[CoefficientRule, ...] = ()
+
+
+# ---- classes ---- #
+class ClassDef(Strict):
+    """One class, e.g. A 优先发展类."""
+
+    label: str
+    name: str
+
+
+class Bound(Strict):
+    """Share limits on one class, applied within each ranking pool."""
+
+    max_share: Share | None = None
+    min_share: Share | None = None
+
+
+class Classification(Strict):
+    """How ranked firms get their class."""
+
+    classes: tuple[ClassDef, ...] = Field(min_length=2)
+    """Best first."""
+    method: Literal["quota", "threshold"]
+    quotas: dict[str, Share] = {}
+    """Share of the pool per class (sums to 1), boundaries inclusive: with A = 0.2, the firm at
+    exactly 20 % of the pool is A."""
+    thresholds: dict[str, float] = {}
+    """Lowest total that still earns the class, for every class but the worst."""
+    bounds: dict[str, Bound] = {}
+    """E.g. A at most 20 %, D at least 5 % (applied on top of thresholds or quotas)."""
+    rounding: Literal["floor", "ceil", "half_up"] = "half_up"
+    """How a cumulative share of the pool becomes a whole number of firms."""
+    pool: tuple[str, ...] = ()
+    """Ranking pool columns, e.g. ``["county"]``; empty ranks the whole region together."""
+    pool_by_cohort: bool = True
+    """Rank each cohort separately (规上 and 规下 lists)."""
+    tie_break: tuple[str, ...] = ()
+    """Indicator ids compared (higher value first) when totals tie; USCC decides last."""
+    data_problem_label: str = "待核"
+    data_problem_name: str = "数据待核（用地面积缺失或非正）"
+    out_of_scope_label: str = "不参评"
+    out_of_scope_name: str = "不在评价范围"
+
+    @field_validator("pool")
+    @classmethod
+    def _pool_columns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [c for c in value if c not in POOL_COLUMNS]
+        if bad:
+            msg = f"cannot rank within {bad}; use any of {sorted(POOL_COLUMNS)}"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Class labels, best first."""
+        return tuple(c.label for c in self.classes)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        labels = self.labels
+        if len(set(labels)) != len(labels):
+            msg = f"class labels must be unique, got {list(labels)}"
+            raise ValueError(msg)
+        if self.method == "quota":
+            if set(self.quotas) != set(labels):
+                msg = f"`quotas` must give a share for each class {list(labels)}"
+                raise ValueError(msg)
+            if abs(sum(self.quotas.values()) - 1) > 1e-9:
+                msg = f"`quotas` must sum to 1, got {sum(self.quotas.values()):.6g}"
+                raise ValueError(msg)
+        if self.method == "threshold":
+            if set(self.thresholds) != set(labels[:-1]):
+                msg = f"`thresholds` must give a minimum total for each of {list(labels[:-1])}"
+                raise ValueError(msg)
+            values = [self.thresholds[c] for c in labels[:-1]]
+            if values != sorted(values, reverse=True):
+                msg = "`thresholds` must fall from the best class to the worst"
+                raise ValueError(msg)
+        bad = sorted(set(self.bounds) - set(labels))
+        if bad:
+            msg = f"`bounds` names unknown classes {bad}"
+            raise ValueError(msg)
+        specials = {self.data_problem_label, self.out_of_scope_label}
+        if specials & set(labels):
+            msg = "`data_problem_label` and `out_of_scope_label` must differ from class labels"
+            raise ValueError(msg)
+        return self
+
+
+class Meta(Strict):
+    """Who the profile is for and where its numbers come from."""
+
+    name: str
+    title: str
+    """Chinese title, e.g. "天台县工业企业亩均效益综合评价"."""
+    region: str
+    version: str = "1"
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    """Numbers the sources leave open and the profile had to assume."""
+
+
+class Profile(Strict):
+    """A complete region profile."""
+
+    meta: Meta
+    data_year_offset: int = Field(default=-1, le=0)
+    """Evaluation year + offset = the data year read from the facts."""
+    binding: bool = True
+    """False for trial years whose results are advisory only (Bengbu 2021)."""
+    scope: Scope = Scope()
+    indicators: dict[str, Indicator] = Field(min_length=1)
+    cohorts: dict[str, Cohort] = Field(min_length=1)
+    benchmark: Benchmark = Benchmark()
+    scoring: ItemScoring = ItemScoring()
+    missing: MissingPolicy = MissingPolicy()
+    adjustments: Adjustments = Adjustments()
+    special: tuple[SpecialRule, ...] = ()
+    overrides: tuple[ClassRule, ...] = ()
+    vetoes: tuple[ClassRule, ...] = ()
+    """Applied after overrides, so a veto wins over an override."""
+    classification: Classification
+
+    @field_validator("indicators", "cohorts")
+    @classmethod
+    def _ids(cls, value: dict[str, object]) -> dict[str, object]:
+        for key in value:
+            _check_id(key, "id")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Self:
+        problems: list[str] = []
+        labels = set(self.classification.labels)
+        for cid, cohort in self.cohorts.items():
+            unknown = sorted(set(cohort.weights) - set(self.indicators))
+            if unknown:
+                problems.append(f"cohorts.{cid}.weights names unknown indicators {unknown}")
+            if not cohort.used_indicators:
+                problems.append(f"cohorts.{cid}.weights has no positive weight")
+            for ind in cohort.used_indicators:
+                if ind in self.indicators and self.benchmark_for(ind).method == "fixed" and (
+                    ind not in cohort.benchmarks or cohort.benchmarks[ind] <= 0
+                ):
+                    problems.append(
+                        f"cohorts.{cid}.benchmarks.{ind} must be a positive number "
+                        "(its benchmark method is `fixed`)"
+                    )
+        for tb in self.classification.tie_break:
+            if tb not in self.indicators:
+                problems.append(f"classification.tie_break names unknown indicator {tb!r}")
+        for rule in (*self.overrides, *self.vetoes):
+            if rule.to not in labels:
+                problems.append(f"rule {rule.id!r}: class {rule.to!r} is not in {sorted(labels)}")
+        for rule in self.special:
+            if rule.outcome == "graded_as" and rule.label not in labels:
+                problems.append(f"special {rule.id!r}: graded_as class {rule.label!r} unknown")
+            if rule.outcome != "graded_as" and rule.label in labels:
+                problems.append(
+                    f"special {rule.id!r}: label {rule.label!r} collides with a class label"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def benchmark_for(self, indicator: str) -> Benchmark:
+        """The indicator's own benchmark settings, or the profile default."""
+        return self.indicators[indicator].benchmark or self.benchmark
+
+    def scoring_for(self, indicator: str) -> ItemScoring:
+        """The indicator's own item-scoring settings, or the profile default."""
+        return self.indicators[indicator].scoring or self.scoring
+
+    def missing_for(self, indicator: str) -> MissingPolicy:
+        """The indicator's own missing-data policy, or the profile default."""
+        return self.indicators[indicator].missing or self.missing
+
+    def used_indicators(self) -> tuple[str, ...]:
+        """Indicators with a positive weight in some cohort, in definition order."""
+        used = {i for c in self.cohorts.values() for i in c.used_indicators}
+        return tuple(i for i in self.indicators if i in used)
+
+    def class_names(self) -> dict[str, str]:
+        """Every label a firm can end with, mapped to its Chinese name."""
+        cls = self.classification
+        names = {c.label: c.name for c in cls.classes}
+        names.update({r.label: r.name for r in self.special if r.outcome != "graded_as"})
+        names[cls.data_problem_label] = cls.data_problem_name
+        names[cls.out_of_scope_label] = cls.out_of_scope_name
+        return names
+
+    def content_hash(self) -> str:
+        """SHA-256 of the resolved profile: equal hashes mean equal rules."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()

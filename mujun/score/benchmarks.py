@@ -1,0 +1,78 @@
+"""Benchmarks (基准值): fixed, k × pool mean, k × aggregate ratio, or the best firm.
+
+A benchmark is computed over the firms that are ranked (exempt, T and graded-as firms do not
+move it), within the firm's cohort and the profile's ``group_by`` columns, from this year's
+facts or, for ``year = "previous"``, from last year's.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mujun.profiles.models import Benchmark, Profile
+from mujun.schema import Col, item_col
+
+
+def group_keys(bench: Benchmark) -> list[str]:
+    """Columns a benchmark is computed within: always the cohort, then ``group_by``."""
+    return [Col.COHORT, *bench.group_by]
+
+
+def weight_expr(profile: Profile, indicator: str) -> pl.Expr:
+    """The indicator's weight in each firm's cohort (0 where the cohort does not use it)."""
+    weights = {cid: c.weights.get(indicator, 0.0) for cid, c in profile.cohorts.items()}
+    return pl.col(Col.COHORT).replace_strict(weights, default=0.0, return_dtype=pl.Float64)
+
+
+def base_mask(profile: Profile, indicator: str) -> pl.Expr:
+    """Firms whose value enters benchmarks and pool statistics for this indicator."""
+    return (
+        (pl.col(Col.STATUS) == "ranked")
+        & (weight_expr(profile, indicator) > 0)
+        & (pl.col(item_col(indicator, "status")) == "ok")
+    )
+
+
+def current_expr(profile: Profile, indicator: str) -> pl.Expr:
+    """This year's benchmark for every firm (null where the cohort does not use it)."""
+    ind = profile.indicators[indicator]
+    bench = profile.benchmark_for(indicator)
+    value = pl.col(item_col(indicator, "value"))
+    base = base_mask(profile, indicator)
+    keys = group_keys(bench)
+    match bench.method:
+        case "fixed":
+            fixed = {cid: c.benchmarks.get(indicator) for cid, c in profile.cohorts.items()}
+            return pl.col(Col.COHORT).replace_strict(fixed, default=None, return_dtype=pl.Float64)
+        case "mean":
+            return bench.k * value.filter(base).mean().over(keys)
+        case "aggregate":
+            if ind.denominator is None:
+                return bench.k * value.filter(base).mean().over(keys)
+            num = pl.col(ind.numerator).filter(base).sum()
+            den = pl.col(ind.denominator).filter(base).sum()
+            return bench.k * ind.scale * (num / den).over(keys)
+        case "best":
+            best = value.filter(base)
+            return (best.max() if ind.direction == "higher" else best.min()).over(keys)
+
+
+def previous_table(prev: pl.LazyFrame, /, *, profile: Profile, indicator: str) -> pl.LazyFrame:
+    """Last year's benchmark per group, from last year's facts already run through the
+    cohort and indicator stages. Returns the group keys and ``<indicator>__benchmark``."""
+    bench = profile.benchmark_for(indicator)
+    keys = group_keys(bench)
+    return (
+        prev.with_columns(current_expr(profile, indicator).alias(item_col(indicator, "benchmark")))
+        .filter(pl.col(Col.COHORT).is_not_null())
+        .group_by(keys)
+        .agg(pl.col(item_col(indicator, "benchmark")).drop_nulls().first())
+    )
+
+
+def pool_extremes(profile: Profile, indicator: str) -> tuple[pl.Expr, pl.Expr]:
+    """Min and max of this year's values among ranked firms of the benchmark group."""
+    bench = profile.benchmark_for(indicator)
+    value = pl.col(item_col(indicator, "value")).filter(base_mask(profile, indicator))
+    keys = group_keys(bench)
+    return value.min().over(keys), value.max().over(keys)

@@ -1,0 +1,112 @@
+"""Scope, cohorts and special classes: who is scored, with which weights, and who is ranked."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mujun.profiles.conditions import all_of
+from mujun.profiles.models import Cohort, Profile, expand_divisions
+from mujun.schema import EVAL_STATUS, Col
+
+SPECIAL_LABEL = "_special_label"
+"""Working column: the label of a firm that is not ranked (dropped before output)."""
+
+
+def assign(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
+    """Add cohort, evaluation status and the special rule (with its reason) for every firm.
+
+    Precedence, first match wins:
+
+    1. industry outside the profile's scope: not evaluated;
+    2. special rules whose outcome is ``not_evaluated`` (exempt firms), in file order;
+    3. land missing, negative, or zero where the cohort divides by land: not evaluated with the
+       profile's data-problem label (never an infinite per-mu value);
+    4. no cohort matches (e.g. 规下 under the land threshold): not evaluated, out of scope;
+    5. the remaining special rules (``ungraded``, ``graded_as``): scored but not ranked;
+    6. everyone else is ranked in their pool.
+    """
+    cls = profile.classification
+    cohort = _cohort_expr(profile)
+    uses_land = cohort.is_in(
+        [cid for cid, c in profile.cohorts.items() if _divides_by_land(profile, c)]
+    ).fill_null(value=False)
+    land = pl.col("land_mu")
+    land_problem = land.is_null() | (land < 0) | ((land == 0) & uses_land)
+
+    steps: list[tuple[pl.Expr, str, str, str, str]] = [
+        (~_in_scope(profile), "not_evaluated", "out_of_scope", cls.out_of_scope_label,
+         "行业不在评价范围"),
+    ]
+    steps += [
+        (all_of(r.when), "not_evaluated", r.id, r.label, r.reason)
+        for r in profile.special
+        if r.outcome == "not_evaluated"
+    ]
+    steps += [
+        (land_problem, "not_evaluated", "land_problem", cls.data_problem_label,
+         "用地面积缺失、为负或为零，无法计算亩均指标，请核实用地数据"),
+        (cohort.is_null(), "not_evaluated", "no_cohort", cls.out_of_scope_label,
+         "不符合任何评价对象条件（如规下企业用地不足规定亩数）"),
+    ]
+    steps += [
+        (all_of(r.when), r.outcome, r.id, r.label, r.reason)
+        for r in profile.special
+        if r.outcome != "not_evaluated"
+    ]
+    status, rule, label, reason = (pl.when(False).then(pl.lit(None, pl.String)),) * 4
+    for cond, outcome, rule_id, lab, why in steps:
+        status = status.when(cond).then(pl.lit(outcome))
+        rule = rule.when(cond).then(pl.lit(rule_id))
+        label = label.when(cond).then(pl.lit(lab))
+        reason = reason.when(cond).then(pl.lit(why))
+    cohort_labels = {cid: c.label for cid, c in profile.cohorts.items()}
+    return lf.with_columns(
+        cohort.alias(Col.COHORT),
+        cohort.replace_strict(cohort_labels, default=None, return_dtype=pl.String).alias(
+            Col.COHORT_LABEL
+        ),
+        status.otherwise(pl.lit("ranked")).cast(EVAL_STATUS).alias(Col.STATUS),
+        rule.otherwise(None).alias(Col.SPECIAL_ID),
+        reason.otherwise(None).alias(Col.SPECIAL_REASON),
+        label.otherwise(None).alias(SPECIAL_LABEL),
+    )
+
+
+def _in_scope(profile: Profile) -> pl.Expr:
+    division = pl.col("industry_division")
+    unknown_ok = profile.scope.unknown_industry == "include"
+    inside = pl.lit(value=True)
+    if profile.scope.industry_in:
+        inside = division.is_in(list(expand_divisions(profile.scope.industry_in)))
+    if profile.scope.industry_not_in:
+        inside = inside & ~division.is_in(list(expand_divisions(profile.scope.industry_not_in)))
+    return pl.when(division.is_null()).then(pl.lit(unknown_ok)).otherwise(inside)
+
+
+def _cohort_expr(profile: Profile) -> pl.Expr:
+    expr = pl.when(False).then(pl.lit(None, pl.String))
+    for cid, cohort in profile.cohorts.items():
+        expr = expr.when(_cohort_condition(cohort)).then(pl.lit(cid))
+    return expr.otherwise(None)
+
+
+def _cohort_condition(cohort: Cohort) -> pl.Expr:
+    """True where a firm belongs to the cohort (unknown facts never match)."""
+    land = pl.col("land_mu")
+    parts = [all_of(cohort.when)]
+    if cohort.above_scale is not None:
+        parts.append(pl.col("above_scale").fill_null(value=False) == cohort.above_scale)
+    if cohort.land_min_mu is not None:
+        lo = cohort.land_min_mu
+        parts.append((land >= lo) if cohort.land_min_inclusive else (land > lo))
+    if cohort.land_max_mu is not None:
+        hi = cohort.land_max_mu
+        parts.append((land <= hi) if cohort.land_max_inclusive else (land < hi))
+    if cohort.own_land is not None:
+        owns = pl.col("land_own_mu").fill_null(0) > 0
+        parts.append(owns if cohort.own_land else ~owns)
+    return pl.all_horizontal(parts).fill_null(value=False)
+
+
+def _divides_by_land(profile: Profile, cohort: Cohort) -> bool:
+    return any(profile.indicators[i].denominator == "land_mu" for i in cohort.used_indicators)

@@ -1,0 +1,53 @@
+"""Indicator values (numerator ÷ denominator × scale) and why a value may be absent."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mujun.profiles.models import Indicator
+from mujun.schema import ITEM_STATUS
+
+_EMISSION_MEASURES = frozenset({"emissions_t", "emissions_eq_t", *("cod_t", "nh3n_t", "so2_t", "nox_t")})
+
+
+def status_expr(ind: Indicator) -> pl.Expr:
+    """Why the indicator can or cannot be computed for each firm (see `ITEM_STATUS`).
+
+    NOTE: this is the one place that decides the null / zero-denominator policy. A ratio exists
+    only when the numerator is known and the denominator is known and positive. Otherwise the
+    cause is kept apart, because the profiles treat the causes differently: nothing reported
+    (``missing``), a reported zero (``zero``), a negative denominator (``invalid``), and for
+    emission denominators the ecology bureau's own statement (``zero_verified`` or
+    ``not_applicable``), which outranks the numbers.
+    """
+    num = pl.col(ind.numerator)
+    if ind.denominator is None:
+        generic = pl.when(num.is_null()).then(pl.lit("missing")).otherwise(pl.lit("ok"))
+        return generic.cast(ITEM_STATUS)
+    den = pl.col(ind.denominator)
+    generic = (
+        pl.when(num.is_null() | den.is_null())
+        .then(pl.lit("missing"))
+        .when(den == 0)
+        .then(pl.lit("zero"))
+        .when(den < 0)
+        .then(pl.lit("invalid"))
+        .otherwise(pl.lit("ok"))
+    )
+    if ind.denominator in _EMISSION_MEASURES:
+        stated = pl.col("emission_status")
+        generic = (
+            pl.when(stated == "zero_verified")
+            .then(pl.lit("zero_verified"))
+            .when(stated == "not_applicable")
+            .then(pl.lit("not_applicable"))
+            .otherwise(generic)
+        )
+    return generic.cast(ITEM_STATUS)
+
+
+def value_expr(ind: Indicator, status: pl.Expr) -> pl.Expr:
+    """The indicator value where ``status`` is ``ok``, else null (never inf or NaN)."""
+    num = pl.col(ind.numerator)
+    ratio = num if ind.denominator is None else num / pl.col(ind.denominator)
+    return pl.when(status == "ok").then(ratio * ind.scale)
