@@ -19,6 +19,9 @@ from mujun.ingest import uscc
 from mujun.schema import FACT_SCHEMA, FACTS, REQUIRED_FACTS
 
 ROW = "_row"
+NON_BLANK = ("uscc", "name", "year", "above_scale")
+"""Columns that must be filled in on every row. Blank land or tax is kept: the engine gives
+such firms a special class or its missing-data policy, with the reason, instead."""
 MISSING_MARKERS = ("", "-", "—", "--", "/", "无", "#N/A", "N/A", "NA", "null", "NULL", "None")
 _TRUE = ("1", "是", "Y", "YES", "TRUE", "T", "√")
 _FALSE = ("0", "否", "N", "NO", "FALSE", "F")
@@ -184,7 +187,7 @@ def _cell_failures(raw: pl.DataFrame, typed: pl.DataFrame, col: str) -> pl.DataF
     both = given.with_columns(typed.get_column(col).alias("_parsed"))
     if col == "uscc":
         reason = uscc.problem(pl.col("_parsed"))
-    elif col in REQUIRED_FACTS:
+    elif col in NON_BLANK:
         reason = pl.when(pl.col("value").is_null()).then(pl.lit("必填项为空")).when(
             pl.col("_parsed").is_null()
         ).then(pl.lit(_WHAT[target.__class__]))
