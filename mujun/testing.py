@@ -71,6 +71,10 @@ def make_facts(
             "tax_wan": np.round(size * tax_rate, 2),
             "value_added_wan": np.where(above, np.round(size * va_rate, 2), np.nan),
             "revenue_wan": np.round(size, 2),
+            "output_wan": np.round(size * rng.uniform(0.95, 1.1, n), 2),
+            "tech_renovation_wan": np.where(
+                rng.random(n) < 0.3, np.round(size * rng.uniform(0, 0.1, n), 2), 0.0
+            ),
             "rd_wan": np.where(above, np.round(size * rng.uniform(0, 0.05, n), 2), np.nan),
             "energy_tce": np.round(energy, 2),
             "electricity_kwh": np.round(energy * rng.uniform(5000, 9000, n), 0),

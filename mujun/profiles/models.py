@@ -144,8 +144,9 @@ class Benchmark(Strict):
     year: Literal["current", "previous"] = "current"
     """``previous`` reads last year's facts from the history passed to the engine."""
     group_by: tuple[str, ...] = ()
-    """Columns that split the benchmark besides the cohort, e.g. ``["county"]`` or
-    ``["industry_division"]``."""
+    """Columns that split the benchmark, e.g. ``["county"]`` or ``["industry_division"]``."""
+    by_cohort: bool = True
+    """Compute the benchmark per cohort (false: one benchmark for all cohorts, Huai'an)."""
 
     @field_validator("group_by")
     @classmethod

@@ -47,7 +47,12 @@ def add_scores(
         target = item_col(name, "benchmark")
         if bench.year == "previous" and prev is not None:
             table = benchmarks.previous_table(prev, profile=profile, indicator=name)
-            lf = lf.join(table, on=benchmarks.group_keys(bench), how="left", nulls_equal=True)
+            keys = benchmarks.group_keys(bench)
+            lf = (
+                lf.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
+                if keys
+                else lf.join(table, how="cross", maintain_order="left")
+            )
         else:
             current[target] = benchmarks.current_expr(profile, name)
     used = {

@@ -14,8 +14,14 @@ from mujun.schema import Col, item_col
 
 
 def group_keys(bench: Benchmark) -> list[str]:
-    """Columns a benchmark is computed within: always the cohort, then ``group_by``."""
-    return [Col.COHORT, *bench.group_by]
+    """Columns a benchmark is computed within: the cohort (unless turned off), then
+    ``group_by``."""
+    return [*([Col.COHORT] if bench.by_cohort else []), *bench.group_by]
+
+
+def over(expr: pl.Expr, keys: list[str]) -> pl.Expr:
+    """A window aggregate over ``keys``, or over the whole frame when there are none."""
+    return expr.over(keys) if keys else expr
 
 
 def weight_expr(profile: Profile, indicator: str) -> pl.Expr:
@@ -45,16 +51,16 @@ def current_expr(profile: Profile, indicator: str) -> pl.Expr:
             fixed = {cid: c.benchmarks.get(indicator) for cid, c in profile.cohorts.items()}
             return pl.col(Col.COHORT).replace_strict(fixed, default=None, return_dtype=pl.Float64)
         case "mean":
-            return bench.k * value.filter(base).mean().over(keys)
+            return bench.k * over(value.filter(base).mean(), keys)
         case "aggregate":
             if ind.denominator is None:
-                return bench.k * value.filter(base).mean().over(keys)
+                return bench.k * over(value.filter(base).mean(), keys)
             num = pl.col(ind.numerator).filter(base).sum()
             den = pl.col(ind.denominator).filter(base).sum()
-            return bench.k * ind.scale * (num / den).over(keys)
+            return bench.k * ind.scale * over(num / den, keys)
         case "best":
             best = value.filter(base)
-            return (best.max() if ind.direction == "higher" else best.min()).over(keys)
+            return over(best.max() if ind.direction == "higher" else best.min(), keys)
 
 
 def previous_table(prev: pl.LazyFrame, /, *, profile: Profile, indicator: str) -> pl.LazyFrame:
@@ -62,12 +68,12 @@ def previous_table(prev: pl.LazyFrame, /, *, profile: Profile, indicator: str) -
     cohort and indicator stages. Returns the group keys and ``<indicator>__benchmark``."""
     bench = profile.benchmark_for(indicator)
     keys = group_keys(bench)
-    return (
-        prev.with_columns(current_expr(profile, indicator).alias(item_col(indicator, "benchmark")))
-        .filter(pl.col(Col.COHORT).is_not_null())
-        .group_by(keys)
-        .agg(pl.col(item_col(indicator, "benchmark")).drop_nulls().first())
+    target = item_col(indicator, "benchmark")
+    with_bench = prev.with_columns(current_expr(profile, indicator).alias(target)).filter(
+        pl.col(Col.COHORT).is_not_null()
     )
+    first = pl.col(target).drop_nulls().first()
+    return with_bench.group_by(keys).agg(first) if keys else with_bench.select(first)
 
 
 def pool_extremes(profile: Profile, indicator: str) -> tuple[pl.Expr, pl.Expr]:
@@ -75,4 +81,4 @@ def pool_extremes(profile: Profile, indicator: str) -> tuple[pl.Expr, pl.Expr]:
     bench = profile.benchmark_for(indicator)
     value = pl.col(item_col(indicator, "value")).filter(base_mask(profile, indicator))
     keys = group_keys(bench)
-    return value.min().over(keys), value.max().over(keys)
+    return over(value.min(), keys), over(value.max(), keys)

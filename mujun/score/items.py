@@ -6,7 +6,7 @@ import polars as pl
 
 from mujun.profiles.models import Fallback, Profile
 from mujun.schema import Col, item_col
-from mujun.score.benchmarks import base_mask, group_keys, pool_extremes, weight_expr
+from mujun.score.benchmarks import base_mask, group_keys, over, pool_extremes, weight_expr
 
 
 def scored_expr(profile: Profile, indicator: str) -> pl.Expr:
@@ -51,7 +51,7 @@ def item_expr(profile: Profile, indicator: str) -> pl.Expr:
     w = weight_expr(profile, indicator)
     points = bounded(profile, indicator, scored_expr(profile, indicator))
     keys = group_keys(profile.benchmark_for(indicator))
-    cohort_mean = points.filter(base_mask(profile, indicator)).mean().over(keys).fill_null(0.0)
+    cohort_mean = over(points.filter(base_mask(profile, indicator)).mean(), keys).fill_null(0.0)
 
     def fallback(kind: Fallback) -> pl.Expr:
         match kind:
