@@ -6,15 +6,19 @@ townships, a few missing values. Vectorized (numpy), so it also makes millions o
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
 from mujun.ingest.uscc import ALPHABET, WEIGHTS, check_character
+from mujun.profiles import Profile, validate_profile
+from mujun.profiles.loader import merge_tables
 
 TOWNSHIPS = ("城关镇", "平桥镇", "坦头镇", "白鹤镇", "始丰街道", "福溪街道")
 """Townships of the sample county (names typical of a Zhejiang county)."""
 
-__all__ = ["make_facts", "make_uscc", "uscc_series"]
+__all__ = ["SMALL_PROFILE", "build_profile", "facts", "make_facts", "make_uscc", "uscc_series"]
 
 
 def make_uscc(i: int, *, region: str = "331023") -> str:
@@ -101,3 +105,39 @@ def make_facts(
             pl.when(pl.Series(holes[:, 2])).then(None).otherwise(pl.col("employees")).alias("employees"),
         )
     return frame
+
+
+SMALL_PROFILE: dict[str, Any] = {
+    "meta": {"name": "t", "title": "测试", "region": "测试县"},
+    "indicators": {
+        "tax_per_mu": {"label": "亩均税收", "numerator": "tax_wan", "denominator": "land_mu",
+                       "unit": "万元/亩"},
+        "va_per_mu": {"label": "亩均增加值", "numerator": "value_added_wan",
+                      "denominator": "land_mu", "unit": "万元/亩"},
+    },
+    "cohorts": {"all": {"label": "全部", "weights": {"tax_per_mu": 60, "va_per_mu": 40}}},
+    "classification": {
+        "method": "quota",
+        "classes": [{"label": c, "name": f"{c}类"} for c in "ABCD"],
+        "quotas": {"A": 0.2, "B": 0.4, "C": 0.35, "D": 0.05},
+    },
+}
+
+
+def build_profile(patch: dict[str, Any] | None = None) -> Profile:
+    """The small test profile, with tables of ``patch`` merged over it."""
+    return validate_profile(merge_tables(SMALL_PROFILE, patch or {}), source="test")
+
+
+def facts(n: int, /, **columns: Any) -> pl.DataFrame:
+    """``n`` firms of data year 2023 with valid identity; ``columns`` give the rest."""
+    base = {
+        "uscc": [make_uscc(i) for i in range(n)],
+        "name": [f"企业{i}" for i in range(n)],
+        "year": [2023] * n,
+        "above_scale": [True] * n,
+        "land_mu": [10.0] * n,
+        "tax_wan": [100.0] * n,
+    }
+    base.update({k: (v if isinstance(v, list) else [v] * n) for k, v in columns.items()})
+    return pl.DataFrame(base, strict=False)
