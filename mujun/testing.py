@@ -141,3 +141,14 @@ def facts(n: int, /, **columns: Any) -> pl.DataFrame:
     }
     base.update({k: (v if isinstance(v, list) else [v] * n) for k, v in columns.items()})
     return pl.DataFrame(base, strict=False)
+
+
+def non_finite_cells(frame: pl.DataFrame) -> int:
+    """How many float cells are NaN or ±inf (nulls are fine: they mean "unknown")."""
+    floats = frame.select(pl.col(pl.Float32, pl.Float64))
+    if not floats.width:
+        return 0
+    bad = floats.select(
+        pl.sum_horizontal((pl.all().is_nan() | pl.all().is_infinite()).fill_null(False).cast(pl.Int64))
+    )
+    return int(bad.to_series().sum())

@@ -3,6 +3,8 @@
 A profile file may start with ``extends = "zhejiang_baseline"`` (a shipped profile name or a
 path relative to the file). The base is loaded first and the file's tables are merged over it:
 tables merge key by key, every other value (numbers, strings, arrays) replaces the base's.
+Class tables (``quotas``, ``thresholds``, ``bounds``) are replaced whole, because they only make
+sense complete: a three-class overlay of a four-class base must not inherit the fourth quota.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from mujun.profiles.models import Profile
 
 PROFILE_PATH_ENV = "MUJUN_PROFILE_PATH"
 _MAX_EXTENDS_DEPTH = 8
+_REPLACED_WHOLE = frozenset({"quotas", "thresholds", "bounds"})
 
 
 def profile_dirs() -> list[Path]:
@@ -107,7 +110,7 @@ def merge_tables(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """Merge ``over`` into a copy of ``base``: tables recursively, other values replaced."""
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in _REPLACED_WHOLE:
             out[key] = merge_tables(out[key], value)
         else:
             out[key] = value
