@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mujun.profiles.models import Classification, Profile
+from mujun.profiles.models import Bound, Classification, Profile
 from mujun.schema import Col, item_col
 
 _PPM = 1_000_000
@@ -101,8 +101,9 @@ def cumulative_counts(cls: Classification, *, n: pl.Expr, partition: list[str]) 
 
 
 def add_classes(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
-    """Add the class each ranked firm earns by its rank (``class_computed``, as an index) and
-    the score gap to the next better class."""
+    """Add the class each ranked firm earns by its rank (as an index) and the score gap to the
+    next better class: under quotas, the distance to the weakest firm of the better class in
+    the same pool; under thresholds, the distance to the better class's threshold."""
     cls = profile.classification
     ranked = pl.col(Col.STATUS) == "ranked"
     partition = [*pool_columns(profile), ranked.alias("_ranked")]
@@ -120,7 +121,11 @@ def add_classes(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     for j in range(1, len(cls.labels)):
         better_min = total.filter(idx == j - 1).min().over(partition)
         if cls.method == "threshold":
-            better_min = pl.coalesce(better_min, pl.lit(cls.thresholds[cls.labels[j - 1]]))
+            # Reaching the threshold is enough, unless a cap on the better class means the
+            # firm must also pass the weakest firm already in it.
+            threshold = pl.lit(cls.thresholds[cls.labels[j - 1]])
+            capped = (cls.bounds.get(cls.labels[j - 1]) or Bound()).max_share is not None
+            better_min = pl.max_horizontal(threshold, better_min) if capped else threshold
         gap = gap.when((idx == j) & better_min.is_not_null()).then(
             pl.max_horizontal(better_min - total, pl.lit(0.0))
         )

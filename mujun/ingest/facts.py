@@ -8,6 +8,7 @@ Headers may be the canonical English names or the Chinese labels of `mujun.schem
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ such firms a special class or its missing-data policy, with the reason, instead.
 MISSING_MARKERS = ("", "-", "—", "--", "/", "无", "#N/A", "N/A", "NA", "null", "NULL", "None")
 _TRUE = ("1", "是", "Y", "YES", "TRUE", "T", "√")
 _FALSE = ("0", "否", "N", "NO", "FALSE", "F")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 FAILURE_SCHEMA = pl.Schema(
@@ -175,8 +177,13 @@ def _parse(source: pl.DataType, col: str) -> pl.Expr:
             pl.when(upper.is_in(_TRUE)).then(pl.lit(True)).when(upper.is_in(_FALSE)).then(pl.lit(False))
         ).alias(col)
     if target == pl.Date():
+        # Spreadsheet readers give date cells as "2020-01-05 00:00:00" or as Excel serial
+        # day numbers (days since 1899-12-30).
+        day = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$", "$1")
+        serial = text.str.extract(r"^(\d{4,5})(?:\.0+)?$").cast(pl.Int64, strict=False)
         return pl.coalesce(
-            text.str.to_date(fmt, strict=False) for fmt in _DATE_FORMATS
+            *(day.str.to_date(fmt, strict=False) for fmt in _DATE_FORMATS),
+            (pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial)).cast(pl.Date),
         ).alias(col)
     return text.cast(target, strict=False).alias(col)
 
