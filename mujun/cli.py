@@ -18,7 +18,7 @@ from mujun.errors import MujunError
 from mujun.ingest import FactsRead, read_facts
 from mujun.profiles import Profile, available_profiles, load_profile
 from mujun.profiles.loader import resolve_profile_path
-from mujun.report import class_summary, write_table
+from mujun.report import check_table_path, class_summary, write_table
 
 app = typer.Typer(
     help="mujun: per-mu (亩均) evaluation of industrial firms.",
@@ -56,6 +56,7 @@ def score(
     ] = None,
 ) -> None:
     """Score and classify the firms of one evaluation year."""
+    check_table_path(out_path)
     prof = load_profile(profile)
     read = read_facts(facts)
     hist = read_facts(history).facts if history is not None else None

@@ -74,21 +74,33 @@ def _defused(col: str) -> pl.Expr:
     return pl.when(risky).then(pl.lit("'") + text).otherwise(text).alias(col)
 
 
+TABLE_SUFFIXES = (".parquet", ".csv")
+
+
+def check_table_path(path: str | Path, /) -> Path:
+    """Refuse an output path `write_table` cannot write, before any work is done.
+
+    Raises:
+        DataError: unsupported extension.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        msg = (f"Cannot write {path}: unsupported output type {path.suffix!r}.\n"
+               f"Hint: use one of {', '.join(TABLE_SUFFIXES)}.")
+        raise DataError(msg)
+    return path
+
+
 def write_table(frame: pl.DataFrame, path: str | Path, /) -> Path:
     """Write a frame as .parquet, or as .csv (UTF-8 with BOM so Excel shows Chinese).
 
     Raises:
         DataError: unsupported extension.
     """
-    path = Path(path)
+    path = check_table_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    match path.suffix.lower():
-        case ".parquet":
-            frame.write_parquet(path)
-        case ".csv":
-            defuse_formulas(frame).write_csv(path, include_bom=True)
-        case other:
-            msg = (f"Cannot write {path}: unsupported output type {other!r}.\n"
-                   "Hint: use .parquet or .csv.")
-            raise DataError(msg)
+    if path.suffix.lower() == ".parquet":
+        frame.write_parquet(path)
+    else:
+        defuse_formulas(frame).write_csv(path, include_bom=True)
     return path

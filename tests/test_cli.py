@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from mujun.cli import app
+from mujun.testing import make_facts
+
+runner = CliRunner()
+
+
+def _mujun(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real console entry point, as a user would."""
+    code = "from mujun.cli import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          cwd=cwd, check=False, env={"COLUMNS": "160", "PATH": ""})
+
+
+def test_demo_prints_class_summary_and_writes_the_list(tmp_path: Path) -> None:
+    result = _mujun("demo", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "各乡镇（街道）分类企业数" in result.stdout
+    assert "合计" in result.stdout
+    assert "接受" in result.stdout and "拒绝" in result.stdout
+    listed = pl.read_csv(tmp_path / "out" / "class_list_2024.csv")
+    assert listed.columns[:3] == ["统一社会信用代码", "企业名称", "乡镇（街道）"]
+    assert {"A", "B", "C", "D"} <= set(listed.get_column("等级"))
+    rejected = pl.read_csv(tmp_path / "out" / "rejected_rows_2024.csv")
+    assert rejected.height >= 5
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_score_command(tmp_path: Path, suffix: str) -> None:
+    facts = tmp_path / "facts.parquet"
+    make_facts(200, seed=5).write_parquet(facts)
+    out = tmp_path / f"result{suffix}"
+    result = runner.invoke(app, ["score", "--profile", "tiantai", "--facts", str(facts),
+                                 "--year", "2024", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    assert "读取 200 行：接受 200" in result.output
+
+
+def test_profiles_list_and_show() -> None:
+    listed = runner.invoke(app, ["profiles", "list"])
+    assert listed.exit_code == 0 and "tiantai" in listed.output
+    shown = runner.invoke(app, ["profiles", "show", "tiantai"])
+    assert shown.exit_code == 0 and "resolved" in shown.output and "content hash" in shown.output
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["profiles", "validate", "BROKEN"], "problem(s) in profile"),
+        (["profiles", "show", "atlantis"], "not found"),
+        (["score", "--profile", "atlantis", "--facts", "x.csv", "--year", "2024", "--out", "o.csv"],
+         "not found"),
+        (["score", "--profile", "tiantai", "--facts", "missing.csv", "--year", "2024", "--out",
+          "o.csv"], "no such file"),
+        (["score", "--profile", "tiantai", "--facts", "FACTS", "--year", "2031", "--out", "o.csv"],
+         "No facts for data year 2030"),
+        (["score", "--profile", "tiantai", "--facts", "FACTS", "--year", "2024", "--out", "o.xlsx"],
+         "unsupported output type"),
+    ],
+)
+def test_errors_are_one_screen_without_traceback(tmp_path: Path, args: list[str], fragment: str) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text('extends = "zhejiang_baseline"\n[scoring]\ncap = -1\n', encoding="utf-8")
+    facts = tmp_path / "facts.parquet"
+    make_facts(10, seed=1).write_parquet(facts)
+    args = [str(broken) if a == "BROKEN" else str(facts) if a == "FACTS" else a for a in args]
+    result = _mujun(*args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ")
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.splitlines()) < 20
