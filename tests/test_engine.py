@@ -47,7 +47,7 @@ def test_missing_required_columns_listed_at_once() -> None:
 
 def test_duplicate_firm_is_refused() -> None:
     frame = pl.concat([facts(2), facts(1)])
-    with pytest.raises(DataError, match="1 duplicate firm row"):
+    with pytest.raises(DataError, match="1 repeated firm row"):
         score(frame, profile=BASELINE, year=2024)
 
 

@@ -12,6 +12,9 @@ from mujun.profiles.models import Bound, Classification, Profile
 from mujun.schema import Col, item_col
 
 _PPM = 1_000_000
+RANKED = "_ranked"
+CLASS_INDEX = "_class_index"
+"""Working column: the firm is ranked in its pool (part of every ranking window's keys)."""
 # NOTE: totals are sums of float products; a firm exactly at a threshold may compute as
 # 79.99999999999999. Comparisons allow this much slack so the published boundary holds.
 _EPS = 1e-9
@@ -27,7 +30,7 @@ def add_ranks(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     """Add pool name, pool size, rank and rank share for ranked firms."""
     cols = pool_columns(profile)
     ranked = pl.col(Col.STATUS) == "ranked"
-    partition = [*cols, ranked.alias("_ranked")]
+    partition = [*cols, RANKED]
     order = pl.struct(
         (-pl.col(Col.TOTAL)).alias("t"),
         *(
@@ -36,6 +39,7 @@ def add_ranks(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         ),
         pl.col("uscc").alias("u"),
     )
+    lf = lf.with_columns(ranked.alias(RANKED))
     labels = [pl.col(c).cast(pl.String).fill_null("（空）") for c in cols]
     if Col.COHORT in cols:
         labels[0] = pl.col(Col.COHORT_LABEL).fill_null("（空）")
@@ -105,33 +109,47 @@ def add_classes(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     next better class: under quotas, the distance to the weakest firm of the better class in
     the same pool; under thresholds, the distance to the better class's threshold."""
     cls = profile.classification
-    ranked = pl.col(Col.STATUS) == "ranked"
-    partition = [*pool_columns(profile), ranked.alias("_ranked")]
+    ranked = pl.col(RANKED)
+    partition = [*pool_columns(profile), RANKED]
     n = pl.col(Col.POOL_SIZE)
     rank = pl.col(Col.RANK)
     index = pl.when(False).then(pl.lit(None, pl.Int64))
     for i, cum in enumerate(cumulative_counts(cls, n=n, partition=partition)):
         index = index.when(rank <= cum).then(pl.lit(i, pl.Int64))
     index = pl.when(ranked).then(index.otherwise(pl.lit(len(cls.labels) - 1, pl.Int64)))
-    lf = lf.with_columns(index.alias("_class_index"))
+    lf = lf.with_columns(index.alias(CLASS_INDEX))
 
-    idx = pl.col("_class_index")
-    total = pl.col(Col.TOTAL)
-    gap = pl.when(False).then(pl.lit(None, pl.Float64))
-    for j in range(1, len(cls.labels)):
-        better_min = total.filter(idx == j - 1).min().over(partition)
-        if cls.method == "threshold":
-            # Reaching the threshold is enough, unless a cap on the better class means the
-            # firm must also pass the weakest firm already in it.
-            threshold = pl.lit(cls.thresholds[cls.labels[j - 1]])
-            capped = (cls.bounds.get(cls.labels[j - 1]) or Bound()).max_share is not None
-            better_min = pl.max_horizontal(threshold, better_min) if capped else threshold
-        gap = gap.when((idx == j) & better_min.is_not_null()).then(
-            pl.max_horizontal(better_min - total, pl.lit(0.0))
+    # The weakest total of each class in each pool, keyed to the class below it: one small
+    # group-by and a join (cheaper than a filtered window per class).
+    keys = [*pool_columns(profile), RANKED, CLASS_INDEX]
+    weakest = (
+        lf.filter(ranked)
+        .group_by(keys)
+        .agg(pl.col(Col.TOTAL).min().alias("_better_min"))
+        .with_columns(pl.col(CLASS_INDEX) + 1)
+    )
+    lf = lf.join(weakest, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    idx = pl.col(CLASS_INDEX)
+    better_min = pl.col("_better_min")
+    if cls.method == "threshold":
+        # Reaching the threshold is enough, unless a cap on the better class means the firm
+        # must also pass the weakest firm already in it.
+        threshold = (idx - 1).replace_strict(
+            {j: cls.thresholds[lab] for j, lab in enumerate(cls.labels[:-1])},
+            default=None, return_dtype=pl.Float64,
         )
+        capped = [j for j, lab in enumerate(cls.labels[:-1])
+                  if (cls.bounds.get(lab) or Bound()).max_share is not None]
+        better_min = (
+            pl.when((idx - 1).is_in(capped))
+            .then(pl.max_horizontal(threshold, better_min))
+            .otherwise(threshold)
+        )
+    reachable = (idx > 0) & better_min.is_not_null()  # an empty better class gives no gap
+    gap = pl.when(reachable).then(pl.max_horizontal(better_min - pl.col(Col.TOTAL), pl.lit(0.0)))
     label_of = dict(enumerate(cls.labels))
     next_label = (idx - 1).replace_strict(label_of, default=None, return_dtype=pl.String)
     return lf.with_columns(
-        gap.otherwise(None).alias(Col.GAP_TO_NEXT),
+        gap.alias(Col.GAP_TO_NEXT),
         pl.when(idx > 0).then(next_label).alias(Col.NEXT_CLASS),
-    )
+    ).drop("_better_min")

@@ -16,7 +16,11 @@ def needs_previous_year(profile: Profile) -> bool:
 
 def add_indicators(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     """Derive measures, assign cohorts and statuses, and add each indicator's value and status."""
-    lf = lf.pipe(measures.derive).pipe(cohorts.assign, profile=profile)
+    lf = (
+        lf.pipe(measures.derive)
+        .pipe(cohorts.assign, profile=profile)
+        .with_columns(**benchmarks.weight_columns(profile))
+    )
     exprs: dict[str, pl.Expr] = {}
     for name in profile.used_indicators():
         ind = profile.indicators[name]
@@ -26,7 +30,7 @@ def add_indicators(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         status = pl.when(used).then(indicators.status_expr(ind))
         exprs[item_col(name, "status")] = status
         exprs[item_col(name, "value")] = indicators.value_expr(ind, status)
-    return lf.with_columns(**exprs)
+    return lf.with_columns(**exprs).with_columns(**benchmarks.base_columns(profile))
 
 
 def add_scores(

@@ -25,18 +25,44 @@ def over(expr: pl.Expr, keys: list[str]) -> pl.Expr:
 
 
 def weight_expr(profile: Profile, indicator: str) -> pl.Expr:
-    """The indicator's weight in each firm's cohort (0 where the cohort does not use it)."""
-    weights = {cid: c.weights.get(indicator, 0.0) for cid, c in profile.cohorts.items()}
-    return pl.col(Col.COHORT).replace_strict(weights, default=0.0, return_dtype=pl.Float64)
+    """The indicator's weight in each firm's cohort (0 where the cohort does not use it).
+
+    Reads the working column that `weight_columns` adds once per indicator.
+    """
+    del profile
+    return pl.col(f"_w__{indicator}")
+
+
+def weight_columns(profile: Profile) -> dict[str, pl.Expr]:
+    """Working columns: each used indicator's weight per firm, looked up from its cohort once."""
+    out = {}
+    for ind in profile.used_indicators():
+        weights = {cid: c.weights.get(ind, 0.0) for cid, c in profile.cohorts.items()}
+        out[f"_w__{ind}"] = (
+            pl.col(Col.COHORT)
+            .cast(pl.String)
+            .replace_strict(weights, default=0.0, return_dtype=pl.Float64)
+        )
+    return out
 
 
 def base_mask(profile: Profile, indicator: str) -> pl.Expr:
-    """Firms whose value enters benchmarks and pool statistics for this indicator."""
-    return (
-        (pl.col(Col.STATUS) == "ranked")
-        & (weight_expr(profile, indicator) > 0)
-        & (pl.col(item_col(indicator, "status")) == "ok")
-    )
+    """Firms whose value enters benchmarks and pool statistics for this indicator.
+
+    Reads the working column that `base_columns` adds.
+    """
+    del profile
+    return pl.col(f"_base__{indicator}")
+
+
+def base_columns(profile: Profile) -> dict[str, pl.Expr]:
+    """Working columns: ranked firms whose cohort uses the indicator and whose value exists."""
+    return {
+        f"_base__{ind}": (pl.col(Col.STATUS) == "ranked")
+        & (pl.col(f"_w__{ind}") > 0)
+        & (pl.col(item_col(ind, "status")) == "ok")
+        for ind in profile.used_indicators()
+    }
 
 
 def current_expr(profile: Profile, indicator: str) -> pl.Expr:
@@ -49,7 +75,11 @@ def current_expr(profile: Profile, indicator: str) -> pl.Expr:
     match bench.method:
         case "fixed":
             fixed = {cid: c.benchmarks.get(indicator) for cid, c in profile.cohorts.items()}
-            return pl.col(Col.COHORT).replace_strict(fixed, default=None, return_dtype=pl.Float64)
+            return (
+                pl.col(Col.COHORT)
+                .cast(pl.String)
+                .replace_strict(fixed, default=None, return_dtype=pl.Float64)
+            )
         case "mean":
             return bench.k * over(value.filter(base).mean(), keys)
         case "aggregate":

@@ -27,9 +27,8 @@ def assign(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     """
     cls = profile.classification
     cohort = _cohort_expr(profile)
-    uses_land = cohort.is_in(
-        [cid for cid, c in profile.cohorts.items() if _divides_by_land(profile, c)]
-    ).fill_null(value=False)
+    land_cohorts = [cid for cid, c in profile.cohorts.items() if _divides_by_land(profile, c)]
+    uses_land = cohort.is_in(land_cohorts).fill_null(value=False)
     land = pl.col("land_mu")
     land_problem = land.is_null() | (land < 0) | ((land == 0) & uses_land)
 

@@ -22,28 +22,31 @@ def status_expr(ind: Indicator) -> pl.Expr:
     """
     num = pl.col(ind.numerator)
     if ind.denominator is None:
-        generic = pl.when(num.is_null()).then(pl.lit("missing")).otherwise(pl.lit("ok"))
-        return generic.cast(ITEM_STATUS)
+        return pl.when(num.is_null()).then(_status("missing")).otherwise(_status("ok"))
     den = pl.col(ind.denominator)
     generic = (
         pl.when(num.is_null() | den.is_null())
-        .then(pl.lit("missing"))
+        .then(_status("missing"))
         .when(den == 0)
-        .then(pl.lit("zero"))
+        .then(_status("zero"))
         .when(den < 0)
-        .then(pl.lit("invalid"))
-        .otherwise(pl.lit("ok"))
+        .then(_status("invalid"))
+        .otherwise(_status("ok"))
     )
     if ind.denominator in _EMISSION_MEASURES:
         stated = pl.col("emission_status")
         generic = (
             pl.when(stated == "zero_verified")
-            .then(pl.lit("zero_verified"))
+            .then(_status("zero_verified"))
             .when(stated == "not_applicable")
-            .then(pl.lit("not_applicable"))
+            .then(_status("not_applicable"))
             .otherwise(generic)
         )
-    return generic.cast(ITEM_STATUS)
+    return generic
+
+
+def _status(name: str) -> pl.Expr:
+    return pl.lit(name, dtype=ITEM_STATUS)
 
 
 def value_expr(ind: Indicator, status: pl.Expr) -> pl.Expr:

@@ -45,7 +45,7 @@ def conform(lf: pl.LazyFrame, /, *, source: str = "facts") -> pl.LazyFrame:
     extra = [c for c in present if c not in FACT_SCHEMA]
     return lf.select(*canonical, *extra).with_columns(
         # NOTE: NaN and ±inf are not amounts; they become unknown so no division can spread them.
-        pl.col(pl.Float64).fill_nan(None).pipe(_finite_or_null),
+        pl.col(pl.Float64).pipe(_finite_or_null),
     )
 
 

@@ -83,3 +83,17 @@ def test_tiantai_construction_overrides_and_veto_precedence() -> None:
     assert get[49]["class_label"] == "D", "a veto beats the 1亿 override"
     assert "安全生产事故" in get[49]["override_reason"]
     assert get[0]["class_name"] == "优先发展类"
+
+
+def test_quota_gap_is_distance_to_weakest_better_firm_and_empty_class_gives_none() -> None:
+    out = score(_taxes(50.0, 40.0, 30.0, 20.0, 10.0), profile=build_profile(), year=2024)
+    # 5 firms: A = 1, B = 2 (cumulative 3), C = 2 (cumulative round(4.75) = 5), D = 0
+    assert out.get_column("class_label").to_list() == ["A", "B", "B", "C", "C"]
+    totals = out.get_column("total_score").to_list()
+    gaps = out.get_column("gap_to_next").to_list()
+    assert gaps[0] is None
+    assert gaps[1] == pytest.approx(totals[0] - totals[1])
+    assert gaps[3] == pytest.approx(totals[2] - totals[3])
+    single = score(_taxes(5.0), profile=build_profile(), year=2024)
+    assert single.item(0, "class_label") == "B"  # 20 % of one firm rounds to no A
+    assert single.item(0, "gap_to_next") is None
