@@ -41,7 +41,7 @@ LABELS = ("A", "B", "C", "D")
 
 
 # ---- minimal Polars kernel ---- #
-def polars_kernel(df: pl.DataFrame) -> pl.DataFrame:
+def polars_kernel(df: pl.DataFrame, engine: str = "auto") -> pl.DataFrame:
     """Totals and classes only, hard-coded for the baseline."""
     pollutants = [pl.col(c) for c in ("cod_t", "nh3n_t", "so2_t", "nox_t")]
     emissions = pl.when(pl.any_horizontal(p.is_not_null() for p in pollutants)).then(
@@ -63,24 +63,24 @@ def polars_kernel(df: pl.DataFrame) -> pl.DataFrame:
                 filled = pl.coalesce(points, points.mean().over(keys))
             else:
                 filled = points.fill_null(0.0)
-            items.append(pl.when(member).then(filled).otherwise(0.0).alias(f"{cid}_{name}"))
+            items.append(pl.when(member).then(filled).otherwise(0.0).alias(f"item_{cid}_{name}"))
             if cid == "above" and name == "tax_per_mu" or cid == "below" and name == "tax_per_mu":
                 items.append(pl.when(member).then(value).alias(f"tb_{cid}"))
     lf = lf.with_columns(items).with_columns(
-        pl.when(pl.col("ranked")).then(pl.sum_horizontal(pl.col("^(above|below)_.*$"))).alias("total"),
+        pl.when(pl.col("ranked")).then(pl.sum_horizontal(pl.col("^item_.*$"))).alias("total"),
         pl.coalesce("tb_above", "tb_below").alias("tb"),
     )
     part = [*keys, "ranked"]
     rank = pl.struct((-pl.col("total")).alias("t"), (-pl.col("tb")).fill_null(float("inf")).alias("b"),
                      pl.col("uscc")).rank("ordinal").over(part)
-    n = pl.len().over(part)
+    n = pl.len().over(part).cast(pl.Int64)  # UInt32 would overflow: n × 950000
     cls = pl.when(rank <= (n * int(CUM_SHARES[0] * PPM) + PPM // 2) // PPM).then(pl.lit("A"))
     for label, share in zip(LABELS[1:3], CUM_SHARES[1:], strict=True):
         cls = cls.when(rank <= (n * int(share * PPM) + PPM // 2) // PPM).then(pl.lit(label))
     cls = cls.otherwise(pl.lit("D"))
     veto = pl.col("safety_incident") | pl.col("env_incident").fill_null(False)
     final = pl.when(~pl.col("ranked")).then(None).when(veto).then(pl.lit("D")).otherwise(cls)
-    return lf.select("uscc", "total", final.alias("class_label")).collect()
+    return lf.select("uscc", "total", final.alias("class_label")).collect(engine=engine)
 
 
 # ---- pandas ---- #
@@ -142,23 +142,32 @@ def main() -> None:
           f"threads: {pl.thread_pool_size()}")
 
     t_mujun, res_mujun = timed(lambda: score(facts, profile=PROFILE, year=2024), args.repeat)
-    t_kernel, res_kernel = timed(lambda: polars_kernel(facts), args.repeat)
+    kernels = {
+        engine: timed(lambda engine=engine: polars_kernel(facts, engine), args.repeat)
+        for engine in ("streaming", "in-memory")
+    }
+    best = min(kernels, key=lambda e: kernels[e][0])
+    t_kernel, res_kernel = kernels[best]
     t_pandas, res_pandas = timed(lambda: pandas_version(pdf), args.pandas_repeat)
 
     mujun_cls = res_mujun.filter(pl.col("eval_status") == "ranked").select("uscc", "class_label")
-    kernel_cls = res_kernel.filter(pl.col("class_label").is_not_null()).select("uscc", "class_label")
-    pandas_cls = pl.from_pandas(res_pandas[["uscc", "class_label"]])
-    same_kernel = mujun_cls.sort("uscc").equals(kernel_cls.sort("uscc"))
-    same_pandas = mujun_cls.sort("uscc").equals(pandas_cls.sort("uscc"))
+    others = {
+        "kernel": res_kernel.filter(pl.col("class_label").is_not_null()).select("uscc", "class_label"),
+        "pandas": pl.from_pandas(res_pandas[["uscc", "class_label"]]),
+    }
 
-    print(f"{'':28}{'median s':>10}{'vs kernel':>11}")
-    for name, t in (("mujun (all explanations)", t_mujun), ("minimal Polars kernel", t_kernel),
-                    ("pandas", t_pandas)):
-        print(f"{name:28}{t:10.3f}{t / t_kernel:10.2f}x")
-    print(f"mujun / kernel = {t_mujun / t_kernel:.2f} (target <= 1.5); "
+    print(f"{'':34}{'median s':>10}{'vs kernel':>11}")
+    rows = [("mujun (all explanations)", t_mujun)]
+    rows += [(f"minimal Polars kernel ({e})", kernels[e][0]) for e in kernels]
+    rows += [("pandas", t_pandas)]
+    for name, t in rows:
+        print(f"{name:34}{t:10.3f}{t / t_kernel:10.2f}x")
+    print(f"mujun / best kernel ({best}) = {t_mujun / t_kernel:.2f} (target <= 1.5); "
           f"pandas / mujun = {t_pandas / t_mujun:.1f}")
-    print(f"same classes: kernel {same_kernel}, pandas {same_pandas} "
-          f"({mujun_cls.height:,} ranked firms)")
+    for name, other in others.items():
+        joined = mujun_cls.join(other, on="uscc", how="full", suffix="_o")
+        differ = joined.filter(pl.col("class_label").ne_missing(pl.col("class_label_o"))).height
+        print(f"classes differing from {name}: {differ} of {mujun_cls.height:,} ranked firms")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from mujun.schema import EVAL_STATUS, Col
 
 SPECIAL_LABEL = "_special_label"
 """Working column: the label of a firm that is not ranked (dropped before output)."""
+STEP = "_special_step"
+"""Working column: which precedence step decided the firm's status (null: ranked)."""
 
 
 def assign(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
@@ -52,22 +54,24 @@ def assign(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         for r in profile.special
         if r.outcome != "not_evaluated"
     ]
-    status, rule, label, reason = (pl.when(False).then(pl.lit(None, pl.String)),) * 4
-    for cond, outcome, rule_id, lab, why in steps:
-        status = status.when(cond).then(pl.lit(outcome))
-        rule = rule.when(cond).then(pl.lit(rule_id))
-        label = label.when(cond).then(pl.lit(lab))
-        reason = reason.when(cond).then(pl.lit(why))
+    # Evaluate the precedence once, as the index of the first step that applies.
+    step = pl.when(False).then(pl.lit(None, pl.Int32))
+    for i, (cond, *_rest) in enumerate(steps):
+        step = step.when(cond).then(pl.lit(i, pl.Int32))
+
+    def pick(part: int) -> pl.Expr:
+        table = {i: s[part] for i, s in enumerate(steps)}
+        return pl.col(STEP).replace_strict(table, default=None, return_dtype=pl.String)
+
     cohort_labels = {cid: c.label for cid, c in profile.cohorts.items()}
-    return lf.with_columns(
-        cohort.alias(Col.COHORT),
-        cohort.replace_strict(cohort_labels, default=None, return_dtype=pl.String).alias(
-            Col.COHORT_LABEL
-        ),
-        status.otherwise(pl.lit("ranked")).cast(EVAL_STATUS).alias(Col.STATUS),
-        rule.otherwise(None).alias(Col.SPECIAL_ID),
-        reason.otherwise(None).alias(Col.SPECIAL_REASON),
-        label.otherwise(None).alias(SPECIAL_LABEL),
+    return lf.with_columns(cohort.alias(Col.COHORT), step.otherwise(None).alias(STEP)).with_columns(
+        pl.col(Col.COHORT)
+        .replace_strict(cohort_labels, default=None, return_dtype=pl.String)
+        .alias(Col.COHORT_LABEL),
+        pick(1).fill_null("ranked").cast(EVAL_STATUS).alias(Col.STATUS),
+        pick(2).alias(Col.SPECIAL_ID),
+        pick(4).alias(Col.SPECIAL_REASON),
+        pick(3).alias(SPECIAL_LABEL),
     )
 
 

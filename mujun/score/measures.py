@@ -84,8 +84,7 @@ def derive(lf: pl.LazyFrame, /) -> pl.LazyFrame:
 
 def _division(code: pl.Expr) -> pl.Expr:
     """2-digit GB/T 4754-2017 division from codes such as 'C3311', '3311' or '33'."""
-    digits = code.str.strip_chars().str.replace(r"^[A-Za-z]", "")
-    return pl.when(digits.str.contains(r"^\d{2}")).then(digits.str.slice(0, 2))
+    return code.str.extract(r"^\s*[A-Za-z]?(\d{2})", 1)
 
 
 def data_year(evaluation_year: int, offset: int) -> int:
