@@ -22,16 +22,29 @@ def _special_cases(frame: pl.DataFrame) -> pl.DataFrame:
     """Give a handful of firms the situations every profile has rules for."""
     i = pl.int_range(pl.len())
     return frame.with_columns(
-        pl.when(i == 3).then(pl.lit("zero_verified")).when(i == 4).then(pl.lit("not_applicable"))
+        pl.when(i == 3)
+        .then(pl.lit("zero_verified"))
+        .when(i == 4)
+        .then(pl.lit("not_applicable"))
         .alias("emission_status"),
         pl.when(i.is_in([3])).then(0.0).otherwise(pl.col("cod_t")).alias("cod_t"),
         pl.when(i == 5).then(True).otherwise(pl.col("utility")).alias("utility"),
         pl.when(i == 6).then(True).otherwise(pl.col("safety_incident")).alias("safety_incident"),
-        pl.when(i == 7).then(pl.lit(dt.date(2022, 9, 1))).otherwise(pl.col("production_start"))
+        pl.when(i == 7)
+        .then(pl.lit(dt.date(2022, 9, 1)))
+        .otherwise(pl.col("production_start"))
         .alias("production_start"),
-        pl.when(i == 8).then(12000.0).when(i == 9).then(3000.0)
-        .otherwise(pl.col("construction_investment_wan")).alias("construction_investment_wan"),
-        pl.when(i == 10).then(None).when(i == 11).then(-2.5).otherwise(pl.col("land_mu"))
+        pl.when(i == 8)
+        .then(12000.0)
+        .when(i == 9)
+        .then(3000.0)
+        .otherwise(pl.col("construction_investment_wan"))
+        .alias("construction_investment_wan"),
+        pl.when(i == 10)
+        .then(None)
+        .when(i == 11)
+        .then(-2.5)
+        .otherwise(pl.col("land_mu"))
         .alias("land_mu"),
     )
 
@@ -49,7 +62,9 @@ def _bad_rows(sheet: pl.DataFrame) -> pl.DataFrame:
     uscc, name, tax = FACTS["uscc"].label, FACTS["name"].label, FACTS["tax_wan"].label
     land = FACTS["land_mu"].label
     first = sheet.head(1)
-    bad_id = first.with_columns(pl.lit("9.13310231E+17").alias(uscc), pl.lit("科学计数法企业").alias(name))
+    bad_id = first.with_columns(
+        pl.lit("9.13310231E+17").alias(uscc), pl.lit("科学计数法企业").alias(name)
+    )
     bad_tax = sheet.slice(1, 1).with_columns(pl.lit("12,3x").alias(tax))
     repeat = sheet.slice(2, 1)
     conflict = sheet.slice(12, 1).with_columns(pl.lit("999").alias(land))

@@ -37,8 +37,10 @@ def sample_file(data_year: int) -> Path:
     """
     path = SAMPLE_DIR / f"facts_{data_year}.csv"
     if not path.is_file():
-        msg = (f"Sample data {path} not found.\nHint: run `python data/make_sample.py` in the "
-               "mujun checkout, or install mujun from its checkout (pip install -e .).")
+        msg = (
+            f"Sample data {path} not found.\nHint: run `python data/make_sample.py` in the "
+            "mujun checkout, or install mujun from its checkout (pip install -e .)."
+        )
         raise DataError(msg)
     return path
 

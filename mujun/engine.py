@@ -12,17 +12,36 @@ from mujun.profiles.models import Profile
 from mujun.schema import Col, item_col
 from mujun.score import add_scores, measures, needs_previous_year
 
-_IDENTITY = ("uscc", "name", "year", "county", "township", "park", "industry_code",
-             "above_scale", "land_mu")
+_IDENTITY = (
+    "uscc",
+    "name",
+    "year",
+    "county",
+    "township",
+    "park",
+    "industry_code",
+    "above_scale",
+    "land_mu",
+)
 
 
 @overload
 def score(
-    facts: pl.DataFrame, /, *, profile: Profile, year: int, history: pl.DataFrame | pl.LazyFrame | None = None
+    facts: pl.DataFrame,
+    /,
+    *,
+    profile: Profile,
+    year: int,
+    history: pl.DataFrame | pl.LazyFrame | None = None,
 ) -> pl.DataFrame: ...
 @overload
 def score(
-    facts: pl.LazyFrame, /, *, profile: Profile, year: int, history: pl.DataFrame | pl.LazyFrame | None = None
+    facts: pl.LazyFrame,
+    /,
+    *,
+    profile: Profile,
+    year: int,
+    history: pl.DataFrame | pl.LazyFrame | None = None,
 ) -> pl.LazyFrame: ...
 def score(
     facts: pl.DataFrame | pl.LazyFrame,
@@ -56,9 +75,11 @@ def score(
     previous = None
     if needs_previous_year(profile):
         if history is None:
-            msg = (f"The profile {profile.meta.name!r} sets benchmarks from last year's pool, but no "
-                   f"facts of {data_year - 1} were given.\nHint: pass last year's facts as history "
-                   "(CLI: --history FILE).")
+            msg = (
+                f"The profile {profile.meta.name!r} sets benchmarks from last year's pool, but no "
+                f"facts of {data_year - 1} were given.\nHint: pass last year's facts as history "
+                "(CLI: --history FILE)."
+            )
             raise DataError(msg)
         previous = measures.conform(history.lazy(), source="history").filter(
             pl.col("year") == data_year - 1
@@ -84,13 +105,32 @@ def result_columns(profile: Profile) -> list[str]:
         for part in ("value", "benchmark", "item", "status")
     ]
     return [
-        *_IDENTITY[:3], Col.EVALUATION_YEAR, *_IDENTITY[3:],
-        Col.COHORT, Col.COHORT_LABEL, Col.STATUS, Col.SPECIAL_ID, Col.SPECIAL_REASON,
+        *_IDENTITY[:3],
+        Col.EVALUATION_YEAR,
+        *_IDENTITY[3:],
+        Col.COHORT,
+        Col.COHORT_LABEL,
+        Col.STATUS,
+        Col.SPECIAL_ID,
+        Col.SPECIAL_REASON,
         *per_indicator,
-        Col.ITEMS_TOTAL, Col.COEFFICIENT, Col.BONUS, Col.PENALTY, Col.ADJUST_REASON, Col.TOTAL,
-        Col.POOL, Col.POOL_SIZE, Col.RANK, Col.RANK_PCT,
-        Col.CLASS_COMPUTED, Col.OVERRIDE_ID, Col.OVERRIDE_REASON, Col.CLASS, Col.CLASS_NAME,
-        Col.NEXT_CLASS, Col.GAP_TO_NEXT,
+        Col.ITEMS_TOTAL,
+        Col.COEFFICIENT,
+        Col.BONUS,
+        Col.PENALTY,
+        Col.ADJUST_REASON,
+        Col.TOTAL,
+        Col.POOL,
+        Col.POOL_SIZE,
+        Col.RANK,
+        Col.RANK_PCT,
+        Col.CLASS_COMPUTED,
+        Col.OVERRIDE_ID,
+        Col.OVERRIDE_REASON,
+        Col.CLASS,
+        Col.CLASS_NAME,
+        Col.NEXT_CLASS,
+        Col.GAP_TO_NEXT,
     ]
 
 
@@ -106,13 +146,17 @@ def _check_rows(lf: pl.LazyFrame, *, data_year: int, evaluation_year: int) -> No
         .row(0)
     )
     if rows == 0:
-        msg = (f"No facts for data year {data_year} (evaluation year {evaluation_year}).\n"
-               "Hint: check --year and the facts' `year` column; the profile's "
-               "data_year_offset says which data year an evaluation reads.")
+        msg = (
+            f"No facts for data year {data_year} (evaluation year {evaluation_year}).\n"
+            "Hint: check --year and the facts' `year` column; the profile's "
+            "data_year_offset says which data year an evaluation reads."
+        )
         raise DataError(msg)
     if blank:
-        msg = (f"{blank} row(s) of data year {data_year} have no USCC.\n"
-               "Hint: every firm needs its 18-character 统一社会信用代码.")
+        msg = (
+            f"{blank} row(s) of data year {data_year} have no USCC.\n"
+            "Hint: every firm needs its 18-character 统一社会信用代码."
+        )
         raise DataError(msg)
     if dupes:
         examples = (
@@ -121,7 +165,9 @@ def _check_rows(lf: pl.LazyFrame, *, data_year: int, evaluation_year: int) -> No
             .to_series()
             .to_list()
         )
-        msg = (f"{dupes} repeated firm row(s) in data year {data_year}, e.g. "
-               f"{', '.join(examples)}.\nHint: merge each firm into one row per year "
-               "(`mujun import` reports such conflicts).")
+        msg = (
+            f"{dupes} repeated firm row(s) in data year {data_year}, e.g. "
+            f"{', '.join(examples)}.\nHint: merge each firm into one row per year "
+            "(`mujun import` reports such conflicts)."
+        )
         raise DataError(msg)

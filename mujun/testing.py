@@ -63,13 +63,15 @@ def make_facts(
     frame = pl.DataFrame(
         {
             "uscc": uscc_series(n, offset=offset),
-            "name": [f"示范企业{offset + i:07d}" for i in range(n)] if n <= 100_000 else
-            pl.Series(np.arange(offset, offset + n)).cast(pl.String).str.pad_start(8, "0"),
+            "name": [f"示范企业{offset + i:07d}" for i in range(n)]
+            if n <= 100_000
+            else pl.Series(np.arange(offset, offset + n)).cast(pl.String).str.pad_start(8, "0"),
             "year": np.full(n, year, dtype=np.int32),
             "county": rng.integers(0, counties, n).astype(str) if counties > 1 else "示范县",
             "township": np.array(townships)[rng.integers(0, len(townships), n)],
-            "industry_code": np.array(["1711", "2641", "2929", "3311", "3360", "3484", "3899",
-                                       "3981", "4011", "1311"])[rng.integers(0, 10, n)],
+            "industry_code": np.array(
+                ["1711", "2641", "2929", "3311", "3360", "3484", "3899", "3981", "4011", "1311"]
+            )[rng.integers(0, 10, n)],
             "above_scale": above,
             "land_mu": land,
             "tax_wan": np.round(size * tax_rate, 2),
@@ -82,7 +84,9 @@ def make_facts(
             "rd_wan": np.where(above, np.round(size * rng.uniform(0, 0.05, n), 2), np.nan),
             "energy_tce": np.round(energy, 2),
             "electricity_kwh": np.round(energy * rng.uniform(5000, 9000, n), 0),
-            "employees": np.where(above, np.round(size / rng.lognormal(np.log(60), 0.4, n)), np.nan),
+            "employees": np.where(
+                above, np.round(size / rng.lognormal(np.log(60), 0.4, n)), np.nan
+            ),
             "cod_t": np.round(rng.lognormal(-1.0, 1.0, n), 3),
             "nh3n_t": np.round(rng.lognormal(-3.0, 1.0, n), 4),
             "so2_t": np.round(rng.lognormal(-1.5, 1.2, n), 3),
@@ -100,9 +104,15 @@ def make_facts(
     if missing_share > 0:
         holes = rng.random((n, 3)) < missing_share
         frame = frame.with_columns(
-            pl.when(pl.Series(holes[:, 0])).then(None).otherwise(pl.col("energy_tce")).alias("energy_tce"),
+            pl.when(pl.Series(holes[:, 0]))
+            .then(None)
+            .otherwise(pl.col("energy_tce"))
+            .alias("energy_tce"),
             pl.when(pl.Series(holes[:, 1])).then(None).otherwise(pl.col("cod_t")).alias("cod_t"),
-            pl.when(pl.Series(holes[:, 2])).then(None).otherwise(pl.col("employees")).alias("employees"),
+            pl.when(pl.Series(holes[:, 2]))
+            .then(None)
+            .otherwise(pl.col("employees"))
+            .alias("employees"),
         )
     return frame
 
@@ -110,10 +120,18 @@ def make_facts(
 SMALL_PROFILE: dict[str, Any] = {
     "meta": {"name": "t", "title": "测试", "region": "测试县"},
     "indicators": {
-        "tax_per_mu": {"label": "亩均税收", "numerator": "tax_wan", "denominator": "land_mu",
-                       "unit": "万元/亩"},
-        "va_per_mu": {"label": "亩均增加值", "numerator": "value_added_wan",
-                      "denominator": "land_mu", "unit": "万元/亩"},
+        "tax_per_mu": {
+            "label": "亩均税收",
+            "numerator": "tax_wan",
+            "denominator": "land_mu",
+            "unit": "万元/亩",
+        },
+        "va_per_mu": {
+            "label": "亩均增加值",
+            "numerator": "value_added_wan",
+            "denominator": "land_mu",
+            "unit": "万元/亩",
+        },
     },
     "cohorts": {"all": {"label": "全部", "weights": {"tax_per_mu": 60, "va_per_mu": 40}}},
     "classification": {
@@ -149,6 +167,8 @@ def non_finite_cells(frame: pl.DataFrame) -> int:
     if not floats.width:
         return 0
     bad = floats.select(
-        pl.sum_horizontal((pl.all().is_nan() | pl.all().is_infinite()).fill_null(False).cast(pl.Int64))
+        pl.sum_horizontal(
+            (pl.all().is_nan() | pl.all().is_infinite()).fill_null(False).cast(pl.Int64)
+        )
     )
     return int(bad.to_series().sum())

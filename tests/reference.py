@@ -33,7 +33,9 @@ def _emissions(f: dict[str, Any]) -> tuple[float | None, str]:
     return total, status
 
 
-def reference_score(rows: list[dict[str, Any]], profile: Profile, data_year: int) -> dict[str, tuple[float | None, str]]:
+def reference_score(
+    rows: list[dict[str, Any]], profile: Profile, data_year: int
+) -> dict[str, tuple[float | None, str]]:
     """uscc -> (total score, final class label) for the baseline profile's rules."""
     firms = [dict(r) for r in rows if r["year"] == data_year]
     lo, hi = 13, 43
@@ -73,7 +75,10 @@ def reference_score(rows: list[dict[str, Any]], profile: Profile, data_year: int
         for name in profile.cohorts[f["cohort"]].used_indicators:
             ind = profile.indicators[name]
             num, den = f.get(ind.numerator), f.get(ind.denominator)
-            if ind.denominator in EMISSION_DENOMS and f["emission_status"] in ("zero_verified", "not_applicable"):
+            if ind.denominator in EMISSION_DENOMS and f["emission_status"] in (
+                "zero_verified",
+                "not_applicable",
+            ):
                 status = f["emission_status"]
             elif num is None or den is None:
                 status = "missing"
@@ -117,7 +122,11 @@ def reference_score(rows: list[dict[str, Any]], profile: Profile, data_year: int
         for name, status in f["statuses"].items():
             policy = profile.missing_for(name)
             w = profile.cohorts[f["cohort"]].weights[name]
-            kind = "ok" if status == "ok" else getattr(policy, status if status != "zero_declared" else "zero")
+            kind = (
+                "ok"
+                if status == "ok"
+                else getattr(policy, status if status != "zero_declared" else "zero")
+            )
             if kind == "ok":
                 total += points(f, name)
             elif kind == "full":
@@ -137,7 +146,17 @@ def reference_score(rows: list[dict[str, Any]], profile: Profile, data_year: int
         if f["status"] == "ranked":
             pools[(f["cohort"], f.get("county"))].append(f)
     for members in pools.values():
-        members.sort(key=lambda f: (-f["total"], -(f["values"].get("tax_per_mu") if f["values"].get("tax_per_mu") is not None else -math.inf), f["uscc"]))
+        members.sort(
+            key=lambda f: (
+                -f["total"],
+                -(
+                    f["values"].get("tax_per_mu")
+                    if f["values"].get("tax_per_mu") is not None
+                    else -math.inf
+                ),
+                f["uscc"],
+            )
+        )
         n = len(members)
         cum, running = [], 0.0
         for label in labels[:-1]:

@@ -17,8 +17,14 @@ runner = CliRunner()
 def _mujun(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real console entry point, as a user would."""
     code = "from mujun.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          cwd=cwd, check=False, env={"COLUMNS": "160", "PATH": ""})
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+        env={"COLUMNS": "160", "PATH": ""},
+    )
 
 
 def test_demo_prints_class_summary_and_writes_the_list(tmp_path: Path) -> None:
@@ -39,8 +45,20 @@ def test_score_command(tmp_path: Path, suffix: str) -> None:
     facts = tmp_path / "facts.parquet"
     make_facts(200, seed=5).write_parquet(facts)
     out = tmp_path / f"result{suffix}"
-    result = runner.invoke(app, ["score", "--profile", "tiantai", "--facts", str(facts),
-                                 "--year", "2024", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            "--profile",
+            "tiantai",
+            "--facts",
+            str(facts),
+            "--year",
+            "2024",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert out.is_file()
     assert "读取 200 行：接受 200" in result.output
@@ -58,17 +76,67 @@ def test_profiles_list_and_show() -> None:
     [
         (["profiles", "validate", "BROKEN"], "problem(s) in profile"),
         (["profiles", "show", "atlantis"], "not found"),
-        (["score", "--profile", "atlantis", "--facts", "x.csv", "--year", "2024", "--out", "o.csv"],
-         "not found"),
-        (["score", "--profile", "tiantai", "--facts", "missing.csv", "--year", "2024", "--out",
-          "o.csv"], "no such file"),
-        (["score", "--profile", "tiantai", "--facts", "FACTS", "--year", "2031", "--out", "o.csv"],
-         "No facts for data year 2030"),
-        (["score", "--profile", "tiantai", "--facts", "FACTS", "--year", "2024", "--out", "o.xlsx"],
-         "unsupported output type"),
+        (
+            [
+                "score",
+                "--profile",
+                "atlantis",
+                "--facts",
+                "x.csv",
+                "--year",
+                "2024",
+                "--out",
+                "o.csv",
+            ],
+            "not found",
+        ),
+        (
+            [
+                "score",
+                "--profile",
+                "tiantai",
+                "--facts",
+                "missing.csv",
+                "--year",
+                "2024",
+                "--out",
+                "o.csv",
+            ],
+            "no such file",
+        ),
+        (
+            [
+                "score",
+                "--profile",
+                "tiantai",
+                "--facts",
+                "FACTS",
+                "--year",
+                "2031",
+                "--out",
+                "o.csv",
+            ],
+            "No facts for data year 2030",
+        ),
+        (
+            [
+                "score",
+                "--profile",
+                "tiantai",
+                "--facts",
+                "FACTS",
+                "--year",
+                "2024",
+                "--out",
+                "o.xlsx",
+            ],
+            "unsupported output type",
+        ),
     ],
 )
-def test_errors_are_one_screen_without_traceback(tmp_path: Path, args: list[str], fragment: str) -> None:
+def test_errors_are_one_screen_without_traceback(
+    tmp_path: Path, args: list[str], fragment: str
+) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text('extends = "zhejiang_baseline"\n[scoring]\ncap = -1\n', encoding="utf-8")
     facts = tmp_path / "facts.parquet"

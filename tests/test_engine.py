@@ -25,11 +25,20 @@ def _messy(n: int, seed: int) -> pl.DataFrame:
     rng = random.Random(seed)
     frame = make_facts(n, seed=seed, year=2023, missing_share=0.1, counties=2)
     return frame.with_columns(
-        pl.Series("land_mu", [rng.choice([None, 0.0, -1.0, 2.9, 3.0]) if rng.random() < 0.1 else v
-                              for v in frame.get_column("land_mu")], dtype=pl.Float64),
+        pl.Series(
+            "land_mu",
+            [
+                rng.choice([None, 0.0, -1.0, 2.9, 3.0]) if rng.random() < 0.1 else v
+                for v in frame.get_column("land_mu")
+            ],
+            dtype=pl.Float64,
+        ),
         pl.Series("env_incident", [rng.random() < 0.05 for _ in range(n)]),
-        pl.Series("emission_status", [rng.choice([None, None, "zero_verified", "not_applicable"])
-                                      for _ in range(n)], dtype=pl.String),
+        pl.Series(
+            "emission_status",
+            [rng.choice([None, None, "zero_verified", "not_applicable"]) for _ in range(n)],
+            dtype=pl.String,
+        ),
     )
 
 
@@ -58,9 +67,23 @@ def test_wrong_year_is_refused_with_hint() -> None:
 
 def test_result_has_every_explanation_column() -> None:
     out = score(make_facts(50, seed=1), profile=BASELINE, year=2024)
-    for col in ("cohort", "eval_status", "special_reason", "tax_per_mu__value",
-                "tax_per_mu__benchmark", "tax_per_mu__item", "bonus", "penalty", "total_score",
-                "rank", "rank_pct", "class_label", "class_name", "override_reason", "gap_to_next"):
+    for col in (
+        "cohort",
+        "eval_status",
+        "special_reason",
+        "tax_per_mu__value",
+        "tax_per_mu__benchmark",
+        "tax_per_mu__item",
+        "bonus",
+        "penalty",
+        "total_score",
+        "rank",
+        "rank_pct",
+        "class_label",
+        "class_name",
+        "override_reason",
+        "gap_to_next",
+    ):
         assert col in out.columns
     assert out.height == 50
     assert non_finite_cells(out) == 0
@@ -107,8 +130,12 @@ LABEL_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3}
 
 
 @PROPERTY
-@given(n=st.integers(2, 60), seed=st.integers(0, 10_000), who=st.integers(0, 59),
-       factor=st.floats(1.0, 20.0))
+@given(
+    n=st.integers(2, 60),
+    seed=st.integers(0, 10_000),
+    who=st.integers(0, 59),
+    factor=st.floats(1.0, 20.0),
+)
 def test_more_tax_never_lowers_total_or_class(n: int, seed: int, who: int, factor: float) -> None:
     frame = _messy(n, seed)
     who %= n
@@ -132,26 +159,38 @@ def _expected_counts(n: int, quotas: list[Fraction], rounding: str) -> list[int]
     for share in quotas[:-1]:
         running += share
         exact = n * running
-        cum.append({"floor": exact.__floor__(), "ceil": exact.__ceil__(),
-                    "half_up": (exact + Fraction(1, 2)).__floor__()}[rounding])
+        cum.append(
+            {
+                "floor": exact.__floor__(),
+                "ceil": exact.__ceil__(),
+                "half_up": (exact + Fraction(1, 2)).__floor__(),
+            }[rounding]
+        )
     bounds = [0, *cum, n]
     return [bounds[i + 1] - bounds[i] for i in range(len(quotas))]
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 400), rounding=st.sampled_from(["floor", "ceil", "half_up"]),
-       split=st.lists(st.integers(1, 100), min_size=2, max_size=5))
+@given(
+    n=st.integers(1, 400),
+    rounding=st.sampled_from(["floor", "ceil", "half_up"]),
+    split=st.lists(st.integers(1, 100), min_size=2, max_size=5),
+)
 def test_quota_counts_are_exact_for_any_pool_size(n: int, rounding: str, split: list[int]) -> None:
     total = sum(split)
     quotas = [Fraction(s, total) for s in split]
     quotas = [round(q, 6) for q in quotas[:-1]]
     quotas.append(1 - sum(quotas))
     labels = [chr(ord("A") + i) for i in range(len(quotas))]
-    profile = build_profile({"classification": {
-        "classes": [{"label": lab, "name": lab} for lab in labels],
-        "quotas": {lab: float(q) for lab, q in zip(labels, quotas, strict=True)},
-        "rounding": rounding,
-    }})
+    profile = build_profile(
+        {
+            "classification": {
+                "classes": [{"label": lab, "name": lab} for lab in labels],
+                "quotas": {lab: float(q) for lab, q in zip(labels, quotas, strict=True)},
+                "rounding": rounding,
+            }
+        }
+    )
     firms = facts(n, tax_wan=[float((i * 7919) % 1000) for i in range(n)], value_added_wan=1.0)
     out = score(firms, profile=profile, year=2024)
     counts = out.group_by("class_label").len()

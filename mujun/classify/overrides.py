@@ -57,10 +57,7 @@ def add_final_class(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     out = lf.with_columns(
         pl.when(has_class).then(label(computed)).alias(Col.CLASS_COMPUTED),
         final.alias(Col.CLASS),
-        **{
-            name: _joined(parts)
-            for name, parts in joined.items()
-        },
+        **{name: _joined(parts) for name, parts in joined.items()},
     )
     return out.with_columns(
         pl.col(Col.CLASS)

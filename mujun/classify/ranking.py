@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from mujun._exprs import first_match
 from mujun.profiles.models import Bound, Classification, Profile
 from mujun.schema import Col, item_col
 
@@ -105,18 +106,24 @@ def cumulative_counts(cls: Classification, *, n: pl.Expr, partition: list[str]) 
 
 
 def add_classes(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
-    """Add the class each ranked firm earns by its rank (as an index) and the score gap to the
-    next better class: under quotas, the distance to the weakest firm of the better class in
-    the same pool; under thresholds, the distance to the better class's threshold."""
+    """Add each ranked firm's class (as an index) and its score gap to the next better class.
+
+    Under quotas the gap is the distance to the weakest firm of the better class in the same
+    pool; under thresholds, the distance to the better class's threshold.
+    """
     cls = profile.classification
     ranked = pl.col(RANKED)
     partition = [*pool_columns(profile), RANKED]
     n = pl.col(Col.POOL_SIZE)
     rank = pl.col(Col.RANK)
-    index = pl.when(False).then(pl.lit(None, pl.Int64))
-    for i, cum in enumerate(cumulative_counts(cls, n=n, partition=partition)):
-        index = index.when(rank <= cum).then(pl.lit(i, pl.Int64))
-    index = pl.when(ranked).then(index.otherwise(pl.lit(len(cls.labels) - 1, pl.Int64)))
+    index = first_match(
+        (
+            (rank <= cum, pl.lit(i, pl.Int64))
+            for i, cum in enumerate(cumulative_counts(cls, n=n, partition=partition))
+        ),
+        otherwise=pl.lit(len(cls.labels) - 1, pl.Int64),
+    )
+    index = pl.when(ranked).then(index)
     lf = lf.with_columns(index.alias(CLASS_INDEX))
 
     # The weakest total of each class in each pool, keyed to the class below it: one small
@@ -136,10 +143,14 @@ def add_classes(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         # must also pass the weakest firm already in it.
         threshold = (idx - 1).replace_strict(
             {j: cls.thresholds[lab] for j, lab in enumerate(cls.labels[:-1])},
-            default=None, return_dtype=pl.Float64,
+            default=None,
+            return_dtype=pl.Float64,
         )
-        capped = [j for j, lab in enumerate(cls.labels[:-1])
-                  if (cls.bounds.get(lab) or Bound()).max_share is not None]
+        capped = [
+            j
+            for j, lab in enumerate(cls.labels[:-1])
+            if (cls.bounds.get(lab) or Bound()).max_share is not None
+        ]
         better_min = (
             pl.when((idx - 1).is_in(capped))
             .then(pl.max_horizontal(threshold, better_min))

@@ -100,7 +100,7 @@ def read_facts(path: str | Path, /, *, sheet: str | None = None) -> FactsRead:
         pl.concat([cell_failures, dup_failures], how="vertical")
         .with_columns(pl.lit(str(path)).alias("file"), pl.lit(sheet_name).alias("sheet"))
         .select(FAILURE_SCHEMA.names())
-        .cast(dict(FAILURE_SCHEMA))
+        .cast(FAILURE_SCHEMA)
         .sort("row", "column")
     )
     return FactsRead(good.drop(ROW), failures, raw.height, ignored)
@@ -117,18 +117,17 @@ def _read_raw(path: Path, *, sheet: str | None) -> tuple[pl.DataFrame, str | Non
             frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
             sheet_name = None
         elif suffix in (".xlsx", ".xlsm", ".xls"):
-            frame = pl.read_excel(
-                path, engine="calamine", sheet_name=sheet, infer_schema_length=0
-            )
+            frame = pl.read_excel(path, engine="calamine", sheet_name=sheet, infer_schema_length=0)
             sheet_name = sheet or "(first sheet)"
         else:
             raise DataError.unreadable(
-                str(path), f"unsupported file type {suffix!r}",
+                str(path),
+                f"unsupported file type {suffix!r}",
                 hint="use .parquet, .csv or .xlsx (`mujun import` reads the departments' files).",
             )
     except DataError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a data problem
+    except Exception as exc:
         raise DataError.unreadable(
             str(path), f"{type(exc).__name__}: {exc}", hint="is it a valid, unprotected file?"
         ) from None
@@ -148,7 +147,10 @@ def _canonical_names(columns: list[str]) -> dict[str, str]:
 def _text(col: str) -> pl.Expr:
     """The cell as normalised text, null for blanks and explicit missing markers."""
     text = (
-        pl.col(col).cast(pl.String).str.normalize("NFKC").str.strip_chars()
+        pl.col(col)
+        .cast(pl.String)
+        .str.normalize("NFKC")
+        .str.strip_chars()
         .str.replace_all("\u3000", "")
     )
     return pl.when(~text.is_in(MISSING_MARKERS)).then(text)
@@ -174,7 +176,10 @@ def _parse(source: pl.DataType, col: str) -> pl.Expr:
     if target == pl.Boolean():
         upper = text.str.to_uppercase()
         return (
-            pl.when(upper.is_in(_TRUE)).then(pl.lit(True)).when(upper.is_in(_FALSE)).then(pl.lit(False))
+            pl.when(upper.is_in(_TRUE))
+            .then(pl.lit(True))
+            .when(upper.is_in(_FALSE))
+            .then(pl.lit(False))
         ).alias(col)
     if target == pl.Date():
         # Spreadsheet readers give date cells as "2020-01-05 00:00:00" or as Excel serial
@@ -195,9 +200,12 @@ def _cell_failures(raw: pl.DataFrame, typed: pl.DataFrame, col: str) -> pl.DataF
     if col == "uscc":
         reason = uscc.problem(pl.col("_parsed"))
     elif col in NON_BLANK:
-        reason = pl.when(pl.col("value").is_null()).then(pl.lit("必填项为空")).when(
-            pl.col("_parsed").is_null()
-        ).then(pl.lit(_WHAT[target.__class__]))
+        reason = (
+            pl.when(pl.col("value").is_null())
+            .then(pl.lit("必填项为空"))
+            .when(pl.col("_parsed").is_null())
+            .then(pl.lit(_WHAT[target.__class__]))
+        )
     else:
         reason = pl.when(pl.col("value").is_not_null() & pl.col("_parsed").is_null()).then(
             pl.lit(_WHAT[target.__class__])
@@ -230,15 +238,19 @@ def _duplicates(good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     failures = pl.concat(
         [
             skipped.select(
-                pl.col(ROW).alias("row"), pl.lit("uscc").alias("column"),
+                pl.col(ROW).alias("row"),
+                pl.lit("uscc").alias("column"),
                 pl.col("uscc").alias("value"),
                 pl.lit("与前面某行完全相同，重复行已跳过").alias("reason"),
                 pl.lit("skipped").alias("outcome"),
             ),
             conflicts.select(
-                pl.col(ROW).alias("row"), pl.lit("uscc").alias("column"),
+                pl.col(ROW).alias("row"),
+                pl.lit("uscc").alias("column"),
                 pl.col("uscc").alias("value"),
-                pl.lit("同一企业同一年度有多行且数值不一致（冲突），请核实后只保留一行").alias("reason"),
+                pl.lit("同一企业同一年度有多行且数值不一致（冲突），请核实后只保留一行").alias(
+                    "reason"
+                ),
                 pl.lit("rejected").alias("outcome"),
             ),
         ],

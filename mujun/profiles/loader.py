@@ -31,7 +31,10 @@ def profile_dirs() -> list[Path]:
     ``scoring_profiles`` folder of the mujun checkout.
     """
     dirs = [Path(p) for p in os.environ.get(PROFILE_PATH_ENV, "").split(os.pathsep) if p]
-    dirs += [Path.cwd() / "scoring_profiles", Path(__file__).resolve().parents[2] / "scoring_profiles"]
+    dirs += [
+        Path.cwd() / "scoring_profiles",
+        Path(__file__).resolve().parents[2] / "scoring_profiles",
+    ]
     seen: list[Path] = []
     for d in dirs:
         if d.is_dir() and d.resolve() not in seen:
@@ -110,7 +113,11 @@ def merge_tables(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """Merge ``over`` into a copy of ``base``: tables recursively, other values replaced."""
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in _REPLACED_WHOLE:
+        if (
+            isinstance(value, dict)
+            and isinstance(out.get(key), dict)
+            and key not in _REPLACED_WHOLE
+        ):
             out[key] = merge_tables(out[key], value)
         else:
             out[key] = value

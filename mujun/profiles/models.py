@@ -57,8 +57,10 @@ def expand_divisions(specs: tuple[str, ...]) -> tuple[str, ...]:
 
 # ---- rules on firm attributes ---- #
 class Condition(Strict):
-    """One test on a firm's facts. Give exactly one of: ``flag``, ``measure`` with ``op`` and
-    ``value``, or ``industry_in``."""
+    """One test on a firm's facts.
+
+    Give exactly one of: ``flag``, ``measure`` with ``op`` and ``value``, or ``industry_in``.
+    """
 
     flag: str | None = None
     """A yes/no attribute that must be true, e.g. ``"utility"``. Unknown (blank) counts as no."""
@@ -430,28 +432,41 @@ class Profile(Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:
+        problems = [*self._cohort_problems(), *self._rule_problems()]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _cohort_problems(self) -> list[str]:
         problems: list[str] = []
-        labels = set(self.classification.labels)
         for cid, cohort in self.cohorts.items():
             unknown = sorted(set(cohort.weights) - set(self.indicators))
             if unknown:
                 problems.append(f"cohorts.{cid}.weights names unknown indicators {unknown}")
+                continue
             if not cohort.used_indicators:
                 problems.append(f"cohorts.{cid}.weights has no positive weight")
-            for ind in cohort.used_indicators:
-                if ind in self.indicators and self.benchmark_for(ind).method == "fixed" and (
-                    ind not in cohort.benchmarks or cohort.benchmarks[ind] <= 0
-                ):
-                    problems.append(
-                        f"cohorts.{cid}.benchmarks.{ind} must be a positive number "
-                        "(its benchmark method is `fixed`)"
-                    )
-        for tb in self.classification.tie_break:
-            if tb not in self.indicators:
-                problems.append(f"classification.tie_break names unknown indicator {tb!r}")
-        for rule in (*self.overrides, *self.vetoes):
-            if rule.to not in labels:
-                problems.append(f"rule {rule.id!r}: class {rule.to!r} is not in {sorted(labels)}")
+            problems.extend(
+                f"cohorts.{cid}.benchmarks.{ind} must be a positive number "
+                "(its benchmark method is `fixed`)"
+                for ind in cohort.used_indicators
+                if self.benchmark_for(ind).method == "fixed"
+                and cohort.benchmarks.get(ind, 0.0) <= 0
+            )
+        return problems
+
+    def _rule_problems(self) -> list[str]:
+        labels = set(self.classification.labels)
+        problems = [
+            f"classification.tie_break names unknown indicator {tb!r}"
+            for tb in self.classification.tie_break
+            if tb not in self.indicators
+        ]
+        problems += [
+            f"rule {rule.id!r}: class {rule.to!r} is not in {sorted(labels)}"
+            for rule in (*self.overrides, *self.vetoes)
+            if rule.to not in labels
+        ]
         for rule in self.special:
             if rule.outcome == "graded_as" and rule.label not in labels:
                 problems.append(f"special {rule.id!r}: graded_as class {rule.label!r} unknown")
@@ -459,9 +474,7 @@ class Profile(Strict):
                 problems.append(
                     f"special {rule.id!r}: label {rule.label!r} collides with a class label"
                 )
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        return problems
 
     def benchmark_for(self, indicator: str) -> Benchmark:
         """The indicator's own benchmark settings, or the profile default."""

@@ -49,14 +49,17 @@ def class_summary(result: pl.DataFrame, /, *, profile: Profile) -> pl.DataFrame:
     labels = [lab for lab in profile.class_names() if lab in set(result.get_column(Col.CLASS))]
     wide = (
         result.with_columns(pl.col("township").fill_null("（未填）"))
-        .pivot(on=Col.CLASS, index="township", values="uscc", aggregate_function="len",
-               on_columns=labels)
+        .pivot(
+            on=Col.CLASS,
+            index="township",
+            values="uscc",
+            aggregate_function="len",
+            on_columns=labels,
+        )
         .fill_null(0)
         .sort("township")
     )
-    wide = wide.select("township", *labels).with_columns(
-        pl.sum_horizontal(labels).alias("合计")
-    )
+    wide = wide.select("township", *labels).with_columns(pl.sum_horizontal(labels).alias("合计"))
     totals = wide.select(pl.lit("合计").alias("township"), pl.exclude("township").sum())
     return pl.concat([wide, totals], how="vertical_relaxed").rename({"township": "乡镇（街道）"})
 
@@ -85,8 +88,10 @@ def check_table_path(path: str | Path, /) -> Path:
     """
     path = Path(path)
     if path.suffix.lower() not in TABLE_SUFFIXES:
-        msg = (f"Cannot write {path}: unsupported output type {path.suffix!r}.\n"
-               f"Hint: use one of {', '.join(TABLE_SUFFIXES)}.")
+        msg = (
+            f"Cannot write {path}: unsupported output type {path.suffix!r}.\n"
+            f"Hint: use one of {', '.join(TABLE_SUFFIXES)}."
+        )
         raise DataError(msg)
     return path
 

@@ -24,9 +24,7 @@ def add_indicators(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     exprs: dict[str, pl.Expr] = {}
     for name in profile.used_indicators():
         ind = profile.indicators[name]
-        used = (benchmarks.weight_expr(profile, name) > 0) & (
-            pl.col(Col.STATUS) != "not_evaluated"
-        )
+        used = (benchmarks.weight_expr(profile, name) > 0) & (pl.col(Col.STATUS) != "not_evaluated")
         status = pl.when(used).then(indicators.status_expr(ind))
         exprs[item_col(name, "status")] = status
         exprs[item_col(name, "value")] = indicators.value_expr(ind, status)
@@ -68,7 +66,9 @@ def add_scores(
     return (
         lf.with_columns(**current)
         .with_columns(**used)
-        .with_columns(**{item_col(n, "item"): items.item_expr(profile, n) for n in profile.used_indicators()})
+        .with_columns(
+            **{item_col(n, "item"): items.item_expr(profile, n) for n in profile.used_indicators()}
+        )
         .with_columns(**totals.total_exprs(profile))
     )
 

@@ -14,8 +14,7 @@ from mujun.schema import Col, item_col
 
 
 def group_keys(bench: Benchmark) -> list[str]:
-    """Columns a benchmark is computed within: the cohort (unless turned off), then
-    ``group_by``."""
+    """Columns a benchmark is computed within: the cohort (unless off), then ``group_by``."""
     return [*([Col.COHORT] if bench.by_cohort else []), *bench.group_by]
 
 
@@ -94,8 +93,10 @@ def current_expr(profile: Profile, indicator: str) -> pl.Expr:
 
 
 def previous_table(prev: pl.LazyFrame, /, *, profile: Profile, indicator: str) -> pl.LazyFrame:
-    """Last year's benchmark per group, from last year's facts already run through the
-    cohort and indicator stages. Returns the group keys and ``<indicator>__benchmark``."""
+    """Last year's benchmark per group: the group keys and ``<indicator>__benchmark``.
+
+    ``prev`` is last year's facts already run through the cohort and indicator stages.
+    """
     bench = profile.benchmark_for(indicator)
     keys = group_keys(bench)
     target = item_col(indicator, "benchmark")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from mujun._exprs import first_match
 from mujun.profiles.conditions import all_of
 from mujun.profiles.models import Cohort, Profile, expand_divisions
 from mujun.schema import EVAL_STATUS, Col
@@ -35,8 +36,13 @@ def assign(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     land_problem = land.is_null() | (land < 0) | ((land == 0) & uses_land)
 
     steps: list[tuple[pl.Expr, str, str, str, str]] = [
-        (~_in_scope(profile), "not_evaluated", "out_of_scope", cls.out_of_scope_label,
-         "行业不在评价范围"),
+        (
+            ~_in_scope(profile),
+            "not_evaluated",
+            "out_of_scope",
+            cls.out_of_scope_label,
+            "行业不在评价范围",
+        ),
     ]
     steps += [
         (all_of(r.when), "not_evaluated", r.id, r.label, r.reason)
@@ -44,10 +50,20 @@ def assign(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         if r.outcome == "not_evaluated"
     ]
     steps += [
-        (land_problem, "not_evaluated", "land_problem", cls.data_problem_label,
-         "用地面积缺失、为负或为零，无法计算亩均指标，请核实用地数据"),
-        (cohort.is_null(), "not_evaluated", "no_cohort", cls.out_of_scope_label,
-         "不符合任何评价对象条件（如规下企业用地不足规定亩数）"),
+        (
+            land_problem,
+            "not_evaluated",
+            "land_problem",
+            cls.data_problem_label,
+            "用地面积缺失、为负或为零，无法计算亩均指标，请核实用地数据",
+        ),
+        (
+            cohort.is_null(),
+            "not_evaluated",
+            "no_cohort",
+            cls.out_of_scope_label,
+            "不符合任何评价对象条件（如规下企业用地不足规定亩数）",
+        ),
     ]
     steps += [
         (all_of(r.when), r.outcome, r.id, r.label, r.reason)
@@ -55,16 +71,17 @@ def assign(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         if r.outcome != "not_evaluated"
     ]
     # Evaluate the precedence once, as the index of the first step that applies.
-    step = pl.when(False).then(pl.lit(None, pl.Int32))
-    for i, (cond, *_rest) in enumerate(steps):
-        step = step.when(cond).then(pl.lit(i, pl.Int32))
+    step = first_match(
+        ((cond, pl.lit(i, pl.Int32)) for i, (cond, *_) in enumerate(steps)),
+        otherwise=pl.lit(None, pl.Int32),
+    )
 
     def pick(part: int) -> pl.Expr:
         table = {i: s[part] for i, s in enumerate(steps)}
         return pl.col(STEP).replace_strict(table, default=None, return_dtype=pl.String)
 
     cohort_labels = {cid: c.label for cid, c in profile.cohorts.items()}
-    return lf.with_columns(cohort.alias(Col.COHORT), step.otherwise(None).alias(STEP)).with_columns(
+    return lf.with_columns(cohort.alias(Col.COHORT), step.alias(STEP)).with_columns(
         pl.col(Col.COHORT)
         .replace_strict(cohort_labels, default=None, return_dtype=pl.String)
         .alias(Col.COHORT_LABEL),
@@ -87,10 +104,10 @@ def _in_scope(profile: Profile) -> pl.Expr:
 
 
 def _cohort_expr(profile: Profile) -> pl.Expr:
-    expr = pl.when(False).then(pl.lit(None, pl.String))
-    for cid, cohort in profile.cohorts.items():
-        expr = expr.when(_cohort_condition(cohort)).then(pl.lit(cid))
-    return expr.otherwise(None)
+    return first_match(
+        ((_cohort_condition(c), pl.lit(cid)) for cid, c in profile.cohorts.items()),
+        otherwise=pl.lit(None, pl.String),
+    )
 
 
 def _cohort_condition(cohort: Cohort) -> pl.Expr:

@@ -7,7 +7,9 @@ import polars as pl
 from mujun.profiles.models import Indicator
 from mujun.schema import ITEM_STATUS
 
-_EMISSION_MEASURES = frozenset({"emissions_t", "emissions_eq_t", *("cod_t", "nh3n_t", "so2_t", "nox_t")})
+_EMISSION_MEASURES = frozenset(
+    {"emissions_t", "emissions_eq_t", *("cod_t", "nh3n_t", "so2_t", "nox_t")}
+)
 
 
 def status_expr(ind: Indicator) -> pl.Expr:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from mujun._exprs import first_match
 from mujun.profiles.models import Fallback, Profile
 from mujun.schema import Col, item_col
 from mujun.score.benchmarks import base_mask, group_keys, over, pool_extremes, weight_expr
@@ -64,7 +65,9 @@ def item_expr(profile: Profile, indicator: str) -> pl.Expr:
             case "cohort_mean":
                 return cohort_mean
 
-    expr = pl.when(status == "ok").then(points)
-    for cause in ("missing", "zero", "zero_verified", "not_applicable", "invalid"):
-        expr = expr.when(status == cause).then(fallback(getattr(policy, cause)))
+    causes = ("missing", "zero", "zero_verified", "not_applicable", "invalid")
+    expr = first_match(
+        [(status == "ok", points)] + [(status == c, fallback(getattr(policy, c))) for c in causes],
+        otherwise=pl.lit(None, pl.Float64),
+    )
     return pl.when((w > 0) & (pl.col(Col.STATUS) != "not_evaluated")).then(expr)

@@ -58,9 +58,7 @@ def derive(lf: pl.LazyFrame, /) -> pl.LazyFrame:
     pollutants = [pl.col(c) for c in POLLUTANTS_T]
     any_reported = pl.any_horizontal(p.is_not_null() for p in pollutants)
     total_t = pl.when(any_reported).then(pl.sum_horizontal(pollutants))
-    equivalent_t = pl.sum_horizontal(
-        pl.col(c) / POLLUTION_EQUIVALENT_KG[c] for c in POLLUTANTS_T
-    )
+    equivalent_t = pl.sum_horizontal(pl.col(c) / POLLUTION_EQUIVALENT_KG[c] for c in POLLUTANTS_T)
     year_end = pl.date(pl.col("year"), 12, 31)
     start = pl.coalesce("production_start", "registration_date")
     derived = {

@@ -24,15 +24,19 @@ def total_exprs(profile: Profile) -> dict[str, pl.Expr]:
     if adj.bonus_cap is not None:
         bonus = pl.min_horizontal(bonus, pl.lit(adj.bonus_cap))
     penalty = _points(adj.penalty)
-    reasons = pl.concat_str(
-        [
-            *(_reason(r.when, f"{r.label}×{r.factor:g}") for r in adj.coefficients),
-            *(_reason(r.when, f"{r.label}+{r.points:g}") for r in adj.bonus),
-            *(_reason(r.when, f"{r.label}−{r.points:g}") for r in adj.penalty),
-        ],
-        separator="；",
-        ignore_nulls=True,
-    ) if (adj.coefficients or adj.bonus or adj.penalty) else pl.lit(None, pl.String)
+    reasons = (
+        pl.concat_str(
+            [
+                *(_reason(r.when, f"{r.label}×{r.factor:g}") for r in adj.coefficients),
+                *(_reason(r.when, f"{r.label}+{r.points:g}") for r in adj.bonus),
+                *(_reason(r.when, f"{r.label}−{r.points:g}") for r in adj.penalty),
+            ],
+            separator="；",
+            ignore_nulls=True,
+        )
+        if (adj.coefficients or adj.bonus or adj.penalty)
+        else pl.lit(None, pl.String)
+    )
     total = items_total * coefficient + bonus - penalty
     evaluated = pl.col(Col.STATUS) != "not_evaluated"
     exprs = {

@@ -9,8 +9,9 @@ from mujun.testing import build_profile, facts
 
 THRESHOLD = {
     "benchmark": {"method": "fixed"},
-    "cohorts": {"all": {"weights": {"tax_per_mu": 100, "va_per_mu": 0},
-                        "benchmarks": {"tax_per_mu": 10.0}}},
+    "cohorts": {
+        "all": {"weights": {"tax_per_mu": 100, "va_per_mu": 0}, "benchmarks": {"tax_per_mu": 10.0}}
+    },
     "classification": {"method": "threshold", "thresholds": {"A": 120.0, "B": 90.0, "C": 60.0}},
 }
 
@@ -29,8 +30,13 @@ def test_thresholds_are_inclusive() -> None:
 
 
 def test_bounds_cap_a_and_force_d() -> None:
-    patch = {**THRESHOLD, "classification": {**THRESHOLD["classification"],
-             "bounds": {"A": {"max_share": 0.2}, "D": {"min_share": 0.2}}}}
+    patch = {
+        **THRESHOLD,
+        "classification": {
+            **THRESHOLD["classification"],
+            "bounds": {"A": {"max_share": 0.2}, "D": {"min_share": 0.2}},
+        },
+    }
     # all ten firms reach A by threshold; A may hold 2, D must hold 2.
     out = score(_taxes(*[20.0 + i for i in range(10)]), profile=build_profile(patch), year=2024)
     counts = out.group_by("class_label").len().sort("class_label")
@@ -45,8 +51,12 @@ def test_rounding_rule(rounding: str, a_count: int) -> None:
 
 
 def test_tie_break_by_indicator_then_uscc() -> None:
-    profile = build_profile({"cohorts": {"all": {"weights": {"tax_per_mu": 50, "va_per_mu": 50}}},
-                             "classification": {"tie_break": ["tax_per_mu"]}})
+    profile = build_profile(
+        {
+            "cohorts": {"all": {"weights": {"tax_per_mu": 50, "va_per_mu": 50}}},
+            "classification": {"tie_break": ["tax_per_mu"]},
+        }
+    )
     firms = facts(3, tax_wan=[100.0, 200.0, 100.0], value_added_wan=[300.0, 200.0, 300.0])
     out = score(firms, profile=profile, year=2024)
     # Firm 1 ties on total with firms 0 and 2 and wins on tax; 0 beats 2 on USCC.
@@ -55,8 +65,12 @@ def test_tie_break_by_indicator_then_uscc() -> None:
 
 def test_pools_rank_each_township_apart() -> None:
     profile = build_profile({"classification": {"pool": ["township"]}})
-    firms = facts(10, township=["甲"] * 5 + ["乙"] * 5, tax_wan=[float(i) for i in range(10)],
-                  value_added_wan=1.0)
+    firms = facts(
+        10,
+        township=["甲"] * 5 + ["乙"] * 5,
+        tax_wan=[float(i) for i in range(10)],
+        value_added_wan=1.0,
+    )
     out = score(firms, profile=profile, year=2024)
     assert out.get_column("pool_size").to_list() == [5] * 10
     assert out.filter(pl.col("rank") == 1).get_column("township").sort().to_list() == ["乙", "甲"]
@@ -66,11 +80,18 @@ def test_tiantai_construction_overrides_and_veto_precedence() -> None:
     tiantai = load_profile("tiantai")
     n = 50  # D quota: 8 % of 50 = 4, so the four lowest firms compute as D
     firms = facts(
-        n, tax_wan=[float(100 + i) for i in range(n)], value_added_wan=100.0, industry_code="3311",
+        n,
+        tax_wan=[float(100 + i) for i in range(n)],
+        value_added_wan=100.0,
+        industry_code="3311",
         construction_investment_wan=[10000.0, 9999.0, 3000.0, 2999.0] + [None] * (n - 4),
         safety_incident=[False] * 49 + [True],
-    ).with_columns(pl.when(pl.int_range(pl.len()) == 49).then(20000.0)
-                   .otherwise(pl.col("construction_investment_wan")).alias("construction_investment_wan"))
+    ).with_columns(
+        pl.when(pl.int_range(pl.len()) == 49)
+        .then(20000.0)
+        .otherwise(pl.col("construction_investment_wan"))
+        .alias("construction_investment_wan")
+    )
     out = score(firms, profile=tiantai, year=2024)
     rows = out.rows_by_key("uscc", named=True, unique=True)
     get = [rows[u] for u in firms.get_column("uscc")]

@@ -16,7 +16,9 @@ def _problems(codes: list[str]) -> list[str | None]:
 def test_standard_worked_example() -> None:
     assert uscc.check_character("91350100M000100Y4") == "3"
     assert _problems(["91350100M000100Y43", "91350100M000100Y4Z"]) == [
-        None, "统一社会信用代码含有不允许的字母 I/O/S/V/Z（常为 0/1 录入错误）"]
+        None,
+        "统一社会信用代码含有不允许的字母 I/O/S/V/Z（常为 0/1 录入错误）",
+    ]
 
 
 def test_numbers_and_lengths_are_explained() -> None:
@@ -37,7 +39,7 @@ def test_vectorized_series_matches_scalar_maker() -> None:
 def test_valid_codes_pass_and_single_substitutions_fail(i: int, pos: int, sub: str) -> None:
     code = make_uscc(i)
     assert _problems([code]) == [None]
-    mutated = code[:pos] + sub + code[pos + 1:]
+    mutated = code[:pos] + sub + code[pos + 1 :]
     if mutated != code:
         assert _problems([mutated]) != [None]
 

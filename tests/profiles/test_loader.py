@@ -13,8 +13,16 @@ SHIPPED = sorted(available_profiles())
 
 
 def test_every_required_profile_is_shipped() -> None:
-    required = {"zhejiang_baseline", "lishui", "tiantai", "fenghua", "ruian", "shizuishan",
-                "huaian_2024", "jingde_2022"}
+    required = {
+        "zhejiang_baseline",
+        "lishui",
+        "tiantai",
+        "fenghua",
+        "ruian",
+        "shizuishan",
+        "huaian_2024",
+        "jingde_2022",
+    }
     assert required <= set(SHIPPED)
 
 
@@ -48,8 +56,12 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_invalid_profile_names_file_and_field(tmp_path: Path) -> None:
-    path = _write(tmp_path, "bad.toml", 'extends = "zhejiang_baseline"\n'
-                  "[cohorts.above.weights]\ntax_per_mu = -5\n[scoring]\ncap = 0\nspeling = 1\n")
+    path = _write(
+        tmp_path,
+        "bad.toml",
+        'extends = "zhejiang_baseline"\n'
+        "[cohorts.above.weights]\ntax_per_mu = -5\n[scoring]\ncap = 0\nspeling = 1\n",
+    )
     with pytest.raises(ProfileError) as info:
         load_profile(path)
     message = str(info.value)
@@ -81,17 +93,60 @@ def test_unknown_profile_lists_available() -> None:
     ("patch", "fragment"),
     [
         ({"classification": {"quotas": {"A": 0.5, "B": 0.4, "C": 0.35, "D": 0.05}}}, "sum to 1"),
-        ({"classification": {"method": "threshold", "thresholds": {"A": 50, "B": 80, "C": 60}}},
-         "fall from the best"),
+        (
+            {"classification": {"method": "threshold", "thresholds": {"A": 50, "B": 80, "C": 60}}},
+            "fall from the best",
+        ),
         ({"cohorts": {"all": {"weights": {"nope": 5}}}}, "unknown indicators"),
-        ({"indicators": {"x": {"label": "x", "numerator": "taxes", "unit": "u"}}}, "unknown measure"),
+        (
+            {"indicators": {"x": {"label": "x", "numerator": "taxes", "unit": "u"}}},
+            "unknown measure",
+        ),
         ({"benchmark": {"method": "fixed"}}, "must be a positive number"),
-        ({"overrides": [{"id": "o", "reason": "r", "when": [{"flag": "listed"}],
-                         "kind": "set", "to": "Z"}]}, "not in"),
-        ({"special": [{"id": "s", "reason": "r", "when": [{"flag": "utility"}],
-                       "outcome": "graded_as", "label": "Q", "name": "q"}]}, "graded_as"),
-        ({"special": [{"id": "s", "reason": "r", "when": [{"flag": "utility", "measure": "tax_wan"}],
-                       "outcome": "ungraded", "label": "T", "name": "t"}]}, "exactly one"),
+        (
+            {
+                "overrides": [
+                    {
+                        "id": "o",
+                        "reason": "r",
+                        "when": [{"flag": "listed"}],
+                        "kind": "set",
+                        "to": "Z",
+                    }
+                ]
+            },
+            "not in",
+        ),
+        (
+            {
+                "special": [
+                    {
+                        "id": "s",
+                        "reason": "r",
+                        "when": [{"flag": "utility"}],
+                        "outcome": "graded_as",
+                        "label": "Q",
+                        "name": "q",
+                    }
+                ]
+            },
+            "graded_as",
+        ),
+        (
+            {
+                "special": [
+                    {
+                        "id": "s",
+                        "reason": "r",
+                        "when": [{"flag": "utility", "measure": "tax_wan"}],
+                        "outcome": "ungraded",
+                        "label": "T",
+                        "name": "t",
+                    }
+                ]
+            },
+            "exactly one",
+        ),
         ({"scope": {"industry_in": ["43-13"]}}, "backwards"),
         ({"classification": {"pool": ["province"]}}, "cannot rank within"),
         ({"benchmark": {"group_by": ["colour"]}}, "cannot group by"),
