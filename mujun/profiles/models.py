@@ -12,7 +12,7 @@ import json
 import re
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mujun.schema import FLAG_MEASURES, NUMERIC_MEASURES, POOL_COLUMNS
 
@@ -53,6 +53,26 @@ def expand_divisions(specs: tuple[str, ...]) -> tuple[str, ...]:
             raise ValueError(msg)
         out.extend(f"{d:02d}" for d in range(lo, hi + 1))
     return tuple(out)
+
+
+def _pool_columns(value: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [c for c in value if c not in POOL_COLUMNS]
+    if bad:
+        msg = f"{bad} cannot group or rank firms; use any of {sorted(POOL_COLUMNS)}"
+        raise ValueError(msg)
+    return value
+
+
+def _divisions(value: tuple[str, ...]) -> tuple[str, ...]:
+    expand_divisions(value)
+    return value
+
+
+RuleId = Annotated[str, AfterValidator(lambda v: _check_id(v, "rule id"))]
+PoolColumns = Annotated[tuple[str, ...], AfterValidator(_pool_columns)]
+"""Columns that may define pools and benchmark groups (see `mujun.schema.POOL_COLUMNS`)."""
+Divisions = Annotated[tuple[str, ...], AfterValidator(_divisions)]
+"""GB/T 4754-2017 divisions such as ``["13-43"]``."""
 
 
 # ---- rules on firm attributes ---- #
@@ -102,7 +122,7 @@ Conditions = tuple[Condition, ...]
 class ClassRule(Strict):
     """A rule that fixes or bounds a firm's class (overrides and vetoes)."""
 
-    id: str
+    id: RuleId
     reason: str
     """Shown to officials, in Chinese (e.g. "在建1亿元以上重点产业项目，建设期间列入A类")."""
     when: Conditions = Field(min_length=1)
@@ -110,16 +130,11 @@ class ClassRule(Strict):
     """``set``: the class is ``to``; ``at_best``: no better than ``to``; ``at_worst``: no worse."""
     to: str
 
-    @field_validator("id")
-    @classmethod
-    def _rule_id(cls, value: str) -> str:
-        return _check_id(value, "rule id")
-
 
 class SpecialRule(Strict):
     """A special class (T, exempt, graded-as-B, ...) decided before ranking."""
 
-    id: str
+    id: RuleId
     reason: str
     when: Conditions = Field(min_length=1)
     outcome: Literal["not_evaluated", "ungraded", "graded_as"]
@@ -128,11 +143,6 @@ class SpecialRule(Strict):
     label: str
     name: str
     """Chinese name of the label, e.g. "不适合评价"."""
-
-    @field_validator("id")
-    @classmethod
-    def _rule_id(cls, value: str) -> str:
-        return _check_id(value, "rule id")
 
 
 # ---- indicators, benchmarks, item scores ---- #
@@ -145,19 +155,10 @@ class Benchmark(Strict):
     k: PositiveFloat = 1.0
     year: Literal["current", "previous"] = "current"
     """``previous`` reads last year's facts from the history passed to the engine."""
-    group_by: tuple[str, ...] = ()
+    group_by: PoolColumns = ()
     """Columns that split the benchmark, e.g. ``["county"]`` or ``["industry_division"]``."""
     by_cohort: bool = True
     """Compute the benchmark per cohort (false: one benchmark for all cohorts, Huai'an)."""
-
-    @field_validator("group_by")
-    @classmethod
-    def _pool_columns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [c for c in value if c not in POOL_COLUMNS]
-        if bad:
-            msg = f"cannot group by {bad}; use any of {sorted(POOL_COLUMNS)}"
-            raise ValueError(msg)
-        return value
 
 
 class ItemScoring(Strict):
@@ -223,17 +224,11 @@ class Indicator(Strict):
 class Scope(Strict):
     """Which firms are evaluated at all."""
 
-    industry_in: tuple[str, ...] = ()
+    industry_in: Divisions = ()
     """GB/T 4754-2017 divisions evaluated, e.g. ``["13-43"]``; empty means all."""
-    industry_not_in: tuple[str, ...] = ()
+    industry_not_in: Divisions = ()
     unknown_industry: Literal["include", "exclude"] = "include"
     """What to do with firms whose industry code is blank."""
-
-    @field_validator("industry_in", "industry_not_in")
-    @classmethod
-    def _divisions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        expand_divisions(value)
-        return value
 
 
 class Cohort(Strict):
@@ -267,29 +262,19 @@ class Cohort(Strict):
 class PointsRule(Strict):
     """Bonus or penalty points for firms meeting all conditions."""
 
-    id: str
+    id: RuleId
     label: str
     when: Conditions = Field(min_length=1)
     points: PositiveFloat
-
-    @field_validator("id")
-    @classmethod
-    def _rule_id(cls, value: str) -> str:
-        return _check_id(value, "rule id")
 
 
 class CoefficientRule(Strict):
     """A correction coefficient multiplying the sum of item scores."""
 
-    id: str
+    id: RuleId
     label: str
     when: Conditions = Field(min_length=1)
     factor: PositiveFloat
-
-    @field_validator("id")
-    @classmethod
-    def _rule_id(cls, value: str) -> str:
-        return _check_id(value, "rule id")
 
 
 class Adjustments(Strict):
@@ -331,7 +316,7 @@ class Classification(Strict):
     """E.g. A at most 20 %, D at least 5 % (applied on top of thresholds or quotas)."""
     rounding: Literal["floor", "ceil", "half_up"] = "half_up"
     """How a cumulative share of the pool becomes a whole number of firms."""
-    pool: tuple[str, ...] = ()
+    pool: PoolColumns = ()
     """Ranking pool columns, e.g. ``["county"]``; empty ranks the whole region together."""
     pool_by_cohort: bool = True
     """Rank each cohort separately (规上 and 规下 lists)."""
@@ -341,15 +326,6 @@ class Classification(Strict):
     data_problem_name: str = "数据待核（用地面积缺失或非正）"
     out_of_scope_label: str = "不参评"
     out_of_scope_name: str = "不在评价范围"
-
-    @field_validator("pool")
-    @classmethod
-    def _pool_columns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [c for c in value if c not in POOL_COLUMNS]
-        if bad:
-            msg = f"cannot rank within {bad}; use any of {sorted(POOL_COLUMNS)}"
-            raise ValueError(msg)
-        return value
 
     @property
     def labels(self) -> tuple[str, ...]:

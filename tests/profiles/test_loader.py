@@ -148,8 +148,8 @@ def test_unknown_profile_lists_available() -> None:
             "exactly one",
         ),
         ({"scope": {"industry_in": ["43-13"]}}, "backwards"),
-        ({"classification": {"pool": ["province"]}}, "cannot rank within"),
-        ({"benchmark": {"group_by": ["colour"]}}, "cannot group by"),
+        ({"classification": {"pool": ["province"]}}, "cannot group or rank"),
+        ({"benchmark": {"group_by": ["colour"]}}, "cannot group or rank"),
     ],
 )
 def test_cross_field_rules(patch: dict[str, object], fragment: str) -> None:
