@@ -197,3 +197,32 @@ def test_quota_counts_are_exact_for_any_pool_size(n: int, rounding: str, split: 
     got = {r["class_label"]: r["len"] for r in counts.iter_rows(named=True)}
     expected = _expected_counts(n, [Fraction(q).limit_denominator(10**6) for q in quotas], rounding)
     assert [got.get(lab, 0) for lab in labels] == expected
+
+
+# ---- the same invariants with many examples: pytest -m slow ---- #
+MANY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.slow
+@MANY
+@given(n=st.integers(1, 300), seed=st.integers(0, 10**6))
+def test_many_engine_equals_naive_reference(n: int, seed: int) -> None:
+    test_engine_equals_naive_reference.hypothesis.inner_test(n, seed)  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+@MANY
+@given(n=st.integers(1, 300), seed=st.integers(0, 10**6))
+def test_many_row_orders(n: int, seed: int) -> None:
+    test_row_order_does_not_matter.hypothesis.inner_test(n, seed)  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None)
+@given(
+    n=st.integers(1, 5000),
+    rounding=st.sampled_from(["floor", "ceil", "half_up"]),
+    split=st.lists(st.integers(1, 100), min_size=2, max_size=6),
+)
+def test_many_quota_counts(n: int, rounding: str, split: list[int]) -> None:
+    test_quota_counts_are_exact_for_any_pool_size.hypothesis.inner_test(n, rounding, split)  # type: ignore[attr-defined]
