@@ -153,3 +153,13 @@ def main() -> None:
             raise
         err.print(f"Error: {exc}", markup=False, highlight=False)
         sys.exit(1)
+    except Exception as exc:  # a bug or an input we did not foresee: still no traceback
+        if _state["debug"]:
+            raise
+        err.print(
+            f"Error: unexpected {type(exc).__name__}: {exc}\n"
+            "Hint: this may be a bug in mujun; rerun with --debug and report the traceback.",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(2)

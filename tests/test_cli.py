@@ -148,3 +148,36 @@ def test_errors_are_one_screen_without_traceback(
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert len(result.stderr.splitlines()) < 20
+
+
+def test_nested_column_is_named_and_debug_shows_traceback(tmp_path: Path) -> None:
+    nested = tmp_path / "nested.parquet"
+    pl.DataFrame(
+        {
+            "uscc": [[1, 2]],
+            "name": ["x"],
+            "year": [2023],
+            "above_scale": [True],
+            "land_mu": [1.0],
+            "tax_wan": [1.0],
+        }
+    ).write_parquet(nested)
+    args = [
+        "score",
+        "--profile",
+        "tiantai",
+        "--facts",
+        str(nested),
+        "--year",
+        "2024",
+        "--out",
+        str(tmp_path / "o.csv"),
+    ]
+    plain = _mujun(*args)
+    assert plain.returncode == 1
+    assert plain.stderr.startswith("Error: Cannot read")
+    assert "uscc" in plain.stderr
+    assert "Traceback" not in plain.stderr
+    debug = _mujun("--debug", *args)
+    assert debug.returncode != 0
+    assert "Traceback" in debug.stderr

@@ -89,6 +89,13 @@ def read_facts(path: str | Path, /, *, sheet: str | None = None) -> FactsRead:
         )
     ignored = tuple(c for c in raw.columns if c not in FACT_SCHEMA and c != ROW)
     present = [c for c in FACT_SCHEMA if c in raw.columns]
+    nested = [f"{c} ({raw.schema[c]})" for c in present if raw.schema[c].is_nested()]
+    if nested:
+        raise DataError.unreadable(
+            str(path),
+            f"column(s) hold lists or structures, not single values: {nested}",
+            hint="export one value per cell for each canonical column.",
+        )
     typed = raw.select(ROW, *(_parse(raw.schema[c], c) for c in present))
     cell_failures = pl.concat(
         [_cell_failures(raw, typed, c) for c in present], how="vertical"
