@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from mujun.schema import FACTS
@@ -72,11 +73,37 @@ def _bad_rows(sheet: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([sheet, bad_id, bad_tax, repeat, conflict, typo], how="vertical")
 
 
+AMOUNTS = (
+    "tax_wan",
+    "value_added_wan",
+    "revenue_wan",
+    "output_wan",
+    "rd_wan",
+    "energy_tce",
+    "electricity_kwh",
+    "employees",
+    "cod_t",
+    "nh3n_t",
+    "so2_t",
+    "nox_t",
+)
+
+
+def _next_year(facts: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """The same firms a year later: same township and industry, amounts drift by ~15 %."""
+    rng = np.random.default_rng(seed)
+    drift = {c: pl.Series(rng.lognormal(0.03, 0.15, facts.height)) for c in AMOUNTS}
+    return facts.with_columns(
+        pl.col("year") + 1,
+        *((pl.col(c) * drift[c]).round(2).alias(c) for c in AMOUNTS),
+    )
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for year, seed in ((2022, 7), (2023, 8)):
-        facts = _special_cases(make_facts(N_FIRMS, year=year, seed=seed, missing_share=0.03))
-        sheet = _as_sheet(facts)
+    first = make_facts(N_FIRMS, year=2022, seed=7, missing_share=0.03)
+    for year, facts in ((2022, first), (2023, _next_year(first, seed=8))):
+        sheet = _as_sheet(_special_cases(facts))
         if year == 2023:
             sheet = _bad_rows(sheet)
         path = OUT / f"facts_{year}.csv"

@@ -1,4 +1,4 @@
-"""The bundled sample county: read its facts, score the latest year, write the outputs."""
+"""The bundled sample county: read both years, score, store, publish, and write the outputs."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from pathlib import Path
 
 import polars as pl
 
+from mujun import store as st
 from mujun.engine import score
 from mujun.errors import DataError
 from mujun.ingest import FactsRead, read_facts
 from mujun.profiles.models import Profile
 from mujun.report import class_list, write_table
+from mujun.score import needs_previous_year
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 DATA_YEARS = (2022, 2023)
@@ -27,6 +29,12 @@ class DemoRun:
     result_path: Path
     class_list_path: Path
     rejects_path: Path
+    db_path: Path
+    published: dict[int, int]
+    """Evaluation year → published run id."""
+    transition: pl.DataFrame | None
+    firm: str | None
+    firm_history: pl.DataFrame | None
 
 
 def sample_file(data_year: int) -> Path:
@@ -46,18 +54,78 @@ def sample_file(data_year: int) -> Path:
 
 
 def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
-    """Score the sample's latest data year with ``profile`` (earlier year as history)."""
-    history = read_facts(sample_file(DATA_YEARS[0])).facts
-    current = read_facts(sample_file(DATA_YEARS[1]))
-    year = DATA_YEARS[1] - profile.data_year_offset
-    result = score(current.facts, profile=profile, year=year, history=history)
+    """Store, score and publish both sample years with ``profile``.
+
+    The demo keeps its own database (``out_dir/demo.duckdb``); each run publishes with
+    ``supersede``, so earlier demo runs stay in it, marked superseded.
+    """
+    db_path = out_dir / "demo.duckdb"
+    published: dict[int, int] = {}
+    with st.Store.open(db_path) as store:
+        for data_year in DATA_YEARS:
+            path = sample_file(data_year)
+            read = read_facts(path)
+            source = {
+                "file": path.name,
+                "sha256": st.file_sha256(path),
+                "rows_read": read.rows_read,
+                "accepted": read.accepted,
+            }
+            batch = st.save_facts(store, read.facts, sources=[source])
+            previous = st.latest_facts(store, data_year - 1)
+            year = data_year - profile.data_year_offset
+            if previous is None and needs_previous_year(profile):
+                continue  # the sample has no year before its first: nothing to benchmark against
+            result = score(
+                read.facts, profile=profile, year=year, history=previous[1] if previous else None
+            )
+            run_id = st.save_run(
+                store,
+                result,
+                profile=profile,
+                evaluation_year=year,
+                input_fingerprint=st.fingerprint(read.facts),
+                batch_id=batch,
+                history_batch_id=previous[0] if previous else None,
+                note="mujun demo",
+            )
+            published[year] = st.publish(store, year=year, run_id=run_id, supersede=True)[0]
+        transition, firm, firm_history = _two_year_view(store, sorted(published))
     return DemoRun(
         year=year,
-        read=current,
+        read=read,
         result=result,
         result_path=write_table(result, out_dir / f"results_{year}.parquet"),
         class_list_path=write_table(
             class_list(result, profile=profile), out_dir / f"class_list_{year}.csv"
         ),
         rejects_path=out_dir / f"rejected_rows_{year}.csv",
+        db_path=db_path,
+        published=published,
+        transition=transition,
+        firm=firm,
+        firm_history=firm_history,
     )
+
+
+def _two_year_view(
+    store: st.Store, years: list[int]
+) -> tuple[pl.DataFrame | None, str | None, pl.DataFrame | None]:
+    """The transition matrix and one firm whose class changed (for the demo's printout)."""
+    if len(years) < 2:
+        return None, None, None
+    first, last = years[0], years[-1]
+    transition = st.transition_matrix(store, from_year=first, to_year=last)
+    before = st.published_results(store, first).select("uscc", pl.col("final_class").alias("a"))
+    after = st.published_results(store, last).select("uscc", pl.col("final_class").alias("b"))
+    moved = (
+        before.join(after, on="uscc")
+        .filter(
+            pl.col("a").is_in(["A", "B", "C", "D"])
+            & pl.col("b").is_in(["A", "B", "C", "D"])
+            & (pl.col("a") != pl.col("b"))
+        )
+        .sort("uscc")
+    )
+    firm = moved.item(0, "uscc") if moved.height else None
+    return transition, firm, st.history(store, firm) if firm else None
