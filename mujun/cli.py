@@ -111,7 +111,7 @@ def demo(
                 "class_label",
                 "class_name",
                 "tax_per_mu",
-            ).rename(_HISTORY_HEADERS),
+            ).rename(_HISTORY_HEADERS, strict=False),
             f"企业历年评价示例 {run.firm}（mujun history --uscc {run.firm} --db {run.db_path}）",
         )
 

@@ -38,6 +38,12 @@ def test_demo_prints_class_summary_and_writes_the_list(tmp_path: Path) -> None:
     assert {"A", "B", "C", "D"} <= set(listed.get_column("等级"))
     rejected = pl.read_csv(tmp_path / "out" / "rejected_rows_2024.csv")
     assert rejected.height >= 5
+    assert "2023 → 2024 等级变动" in result.stdout
+    assert "企业历年评价示例" in result.stdout and "亩均税收" in result.stdout
+    assert (tmp_path / "out" / "demo.duckdb").is_file()
+    again = _mujun("demo", "--out", str(tmp_path / "out"))
+    assert again.returncode == 0, again.stderr
+    assert "2023: run 3, 2024: run 4" in again.stdout, "reruns supersede, never overwrite"
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
