@@ -111,11 +111,14 @@ def save_run(
     history_batch_id: int | None = None,
     note: str | None = None,
 ) -> int:
-    """Store an engine result as a draft run; returns the run id."""
-    core = (
-        result.select(RESULT_COLUMNS)
-        .with_columns(pl.col(pl.Enum).cast(pl.String), pl.col(pl.Categorical).cast(pl.String))
-        .sort("uscc")
+    """Store an engine result as a draft run; returns the run id.
+
+    Rows are written in USCC order so that DuckDB's per-row-group min/max skip most of the
+    table when one firm's history is read.
+    """
+    result = result.sort("uscc")
+    core = result.select(RESULT_COLUMNS).with_columns(
+        pl.col(pl.Enum).cast(pl.String), pl.col(pl.Categorical).cast(pl.String)
     )
     items = pl.concat(
         [
@@ -129,8 +132,7 @@ def save_run(
             ).filter(pl.col("status").is_not_null())
             for ind in profile.used_indicators()
         ]
-    ).sort("uscc", "indicator")
-    import polars  # noqa: PLC0415 - for its version only
+    )  # one block per indicator, each in USCC order
 
     with store.transaction() as con:
         run_id = store.next_id("runs", "run_id")
@@ -140,7 +142,7 @@ def save_run(
                 run_id, evaluation_year, evaluation_year + profile.data_year_offset,
                 profile.meta.name, profile.content_hash(),
                 json.dumps(profile.model_dump(mode="json"), ensure_ascii=False),
-                engine_version(), polars.__version__, input_fingerprint, batch_id,
+                engine_version(), pl.__version__, input_fingerprint, batch_id,
                 history_batch_id, _now(), profile.binding, result.height, note,
             ],
         )  # fmt: skip

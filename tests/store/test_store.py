@@ -41,8 +41,14 @@ WRITER = Path(__file__).with_name("writer.py")
 def _store_year(store: Store, frame: pl.DataFrame, year: int, *, publish_it: bool = True) -> int:
     batch = save_facts(store, frame, sources=[{"file": "test"}])
     result = score(frame, profile=PROFILE, year=year)
-    run_id = save_run(store, result, profile=PROFILE, evaluation_year=year,
-                      input_fingerprint=fingerprint(frame), batch_id=batch)
+    run_id = save_run(
+        store,
+        result,
+        profile=PROFILE,
+        evaluation_year=year,
+        input_fingerprint=fingerprint(frame),
+        batch_id=batch,
+    )
     if publish_it:
         publish(store, year=year, run_id=run_id)
     return run_id
@@ -59,8 +65,10 @@ def _make_v1(path: Path) -> None:
     for statement in MIGRATIONS[1]:
         con.execute(statement)
     con.execute("INSERT INTO schema_versions VALUES (1, now(), '0.0.1')")
-    con.execute("INSERT INTO runs VALUES (1, 2024, 2023, 'p', 'h', '{}', '0.0.1', '1', 'f', NULL, "
-                "NULL, now(), 'published', true, now(), NULL, 0, NULL)")
+    con.execute(
+        "INSERT INTO runs VALUES (1, 2024, 2023, 'p', 'h', '{}', '0.0.1', '1', 'f', NULL, "
+        "NULL, now(), 'published', true, now(), NULL, 0, NULL)"
+    )
     con.close()
 
 
@@ -112,7 +120,7 @@ def test_publish_refuses_overwrite_and_supersedes_explicitly(db: Path) -> None:
     with Store.open(db) as store:
         first = _store_year(store, frame, 2024)
         second = _store_year(store, frame, 2024, publish_it=False)
-        with pytest.raises(StoreError, match="(?s)already published.*--supersede"):
+        with pytest.raises(StoreError, match=r"(?s)already published.*--supersede"):
             publish(store, year=2024)
         assert publish(store, year=2024, supersede=True) == (second, first)
         listed = runs(store).select("run_id", "status", "superseded_by").rows()
@@ -131,12 +139,19 @@ def test_adjustments_on_drafts_only_and_kept_as_history(db: Path) -> None:
         run_id = _store_year(store, frame, 2024, publish_it=False)
         row = published_or_draft = store.frame(
             f"SELECT uscc, class_label FROM results WHERE run_id = {run_id} "
-            "AND eval_status = 'ranked' ORDER BY uscc LIMIT 1").row(0)
+            "AND eval_status = 'ranked' ORDER BY uscc LIMIT 1"
+        ).row(0)
         del published_or_draft
         uscc, before = row
         target = "A" if before != "A" else "D"
-        assert adjust(store, year=2024, uscc=uscc, to_class=target, reason="异议复核", who="t") == (run_id, before)
-        assert adjust(store, year=2024, uscc=uscc, to_class="B", reason="再次复核", who="t")[1] == target
+        assert adjust(store, year=2024, uscc=uscc, to_class=target, reason="异议复核", who="t") == (
+            run_id,
+            before,
+        )
+        assert (
+            adjust(store, year=2024, uscc=uscc, to_class="B", reason="再次复核", who="t")[1]
+            == target
+        )
         with pytest.raises(StoreError, match="not one of"):
             adjust(store, year=2024, uscc=uscc, to_class="Z", reason="x", who="t")
         with pytest.raises(StoreError, match="needs a reason"):
@@ -147,18 +162,27 @@ def test_adjustments_on_drafts_only_and_kept_as_history(db: Path) -> None:
         with pytest.raises(StoreError, match="immutable"):
             adjust(store, year=2024, uscc=uscc, to_class="C", reason="x", who="t")
         final = published_results(store, 2024).filter(pl.col("uscc") == uscc).row(0, named=True)
-        assert (final["final_class"], final["class_label"], final["adjusted"]) == ("B", before, True)
+        assert (final["final_class"], final["class_label"], final["adjusted"]) == (
+            "B",
+            before,
+            True,
+        )
         assert store.first_row("SELECT count(*) FROM adjustments") == (2,)
 
 
 # ---- queries ---- #
 def test_history_transitions_and_streaks(db: Path) -> None:
     n = 40
-    taxes = {2022: [float(i) for i in range(n)], 2023: [float(i) for i in range(n)],
-             2024: [float(n - i) for i in range(n)]}
+    taxes = {
+        2022: [float(i) for i in range(n)],
+        2023: [float(i) for i in range(n)],
+        2024: [float(n - i) for i in range(n)],
+    }
     with Store.open(db) as store:
         for year, tax in taxes.items():
-            frame = facts(n, tax_wan=tax, value_added_wan=1.0).with_columns(pl.lit(year - 1).alias("year"))
+            frame = facts(n, tax_wan=tax, value_added_wan=1.0).with_columns(
+                pl.lit(year - 1).alias("year")
+            )
             _store_year(store, frame, year)
         firm = facts(1).item(0, "uscc")  # firm 0: lowest tax in 2022 and 2023, highest in 2024
         past = history(store, firm)
@@ -171,10 +195,15 @@ def test_history_transitions_and_streaks(db: Path) -> None:
         assert d_to_a == 2  # 5 % of 40 = 2 firms in D, both now top
         d_streak = streak(store, year=2023, kind="class", target="D")
         assert d_streak.filter(pl.col("streak") >= 2).height == 2
-        assert streak(store, year=2024, kind="class", target="D").filter(
-            pl.col("uscc") == firm).is_empty(), "a changed class ends the streak"
+        assert (
+            streak(store, year=2024, kind="class", target="D")
+            .filter(pl.col("uscc") == firm)
+            .is_empty()
+        ), "a changed class ends the streak"
         low = streak(store, year=2023, kind="indicator", target="tax_per_mu", op="<=", value=1.0)
-        assert low.filter(pl.col("streak") == 2).height == 11  # tax 0..10 → 0..1.0 万元/亩, ≤ inclusive
+        assert (
+            low.filter(pl.col("streak") == 2).height == 11
+        )  # tax 0..10 → 0..1.0 万元/亩, ≤ inclusive
         fact = streak(store, year=2022, kind="fact", target="tax_wan", op="==", value=0.0)
         assert fact.rows() == [(firm, 2)]
 
@@ -195,7 +224,9 @@ def test_engine_reads_previous_year_facts_from_store(db: Path) -> None:
 def test_export_import_round_trip(db: Path, tmp_path: Path) -> None:
     with Store.open(db) as store:
         run_id = _store_year(store, make_facts(70, seed=3), 2024, publish_it=False)
-        uscc = store.frame(f"SELECT uscc FROM results WHERE run_id = {run_id} AND eval_status = 'ranked' LIMIT 1").item()
+        uscc = store.frame(
+            f"SELECT uscc FROM results WHERE run_id = {run_id} AND eval_status = 'ranked' LIMIT 1"
+        ).item()
         adjust(store, year=2024, uscc=uscc, to_class="B", reason="复核", who="t")
         folder = export_run(store, run_id, tmp_path / "snap")
     assert json.loads((folder / "run.json").read_text("utf-8"))["run_id"] == run_id
@@ -216,8 +247,10 @@ def test_export_import_round_trip(db: Path, tmp_path: Path) -> None:
 def _state(db: Path) -> tuple[int, int, list[tuple[int, int, int]]]:
     with Store.open(db, read_only=True, timeout=60) as store:
         published = store.first_row("SELECT count(*) FROM runs WHERE status = 'published'")
-        rows = store.frame("SELECT r.run_id, r.firms, count(x.uscc) AS n FROM runs r "
-                           "LEFT JOIN results x USING (run_id) GROUP BY ALL ORDER BY run_id").rows()
+        rows = store.frame(
+            "SELECT r.run_id, r.firms, count(x.uscc) AS n FROM runs r "
+            "LEFT JOIN results x USING (run_id) GROUP BY ALL ORDER BY run_id"
+        ).rows()
         return int(published[0]) if published else 0, len(rows), rows
 
 
@@ -227,8 +260,11 @@ def _kill_trials(db: Path, trials: int, seed: int) -> int:
         _store_year(store, make_facts(500, seed=5), 2024)
     killed = 0
     for _ in range(trials):
-        proc = subprocess.Popen([sys.executable, str(WRITER), str(db), "200000", "50"],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(WRITER), str(db), "200000", "50"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.05, 1.5))
@@ -255,8 +291,9 @@ def test_many_sigkills(db: Path) -> None:
 def test_reader_waits_for_writer_then_sees_whole_runs(db: Path) -> None:
     with Store.open(db) as store:
         _store_year(store, make_facts(500, seed=6), 2024)
-    proc = subprocess.Popen([sys.executable, str(WRITER), str(db), "300000", "3"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(WRITER), str(db), "300000", "3"], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
     seen = []
@@ -275,10 +312,16 @@ def test_busy_database_gives_clear_error(db: Path) -> None:
     Store.open(db).close()
     holder = Store.open(db)
     try:
-        code = ("from mujun.store import Store\n"
-                f"Store.open({str(db)!r}, read_only=True, timeout=0.5)\n")
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              check=False, env={**os.environ})
+        code = (
+            f"from mujun.store import Store\nStore.open({str(db)!r}, read_only=True, timeout=0.5)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ},
+        )
         assert done.returncode != 0
         assert "is busy: another mujun process is writing" in done.stderr
     finally:

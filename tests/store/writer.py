@@ -1,6 +1,6 @@
 """A writer process for the crash and concurrency tests: stores large runs in a loop.
 
-    python writer.py DB ROWS LOOPS
+python writer.py DB ROWS LOOPS
 """
 
 from __future__ import annotations
@@ -20,8 +20,13 @@ def main() -> None:
     print("ready", flush=True)
     for _ in range(loops):
         with Store.open(db) as store:
-            save_run(store, result, profile=profile, evaluation_year=2024,
-                     input_fingerprint=fingerprint(facts))
+            save_run(
+                store,
+                result,
+                profile=profile,
+                evaluation_year=2024,
+                input_fingerprint=fingerprint(facts),
+            )
         print("saved", flush=True)
 
 
