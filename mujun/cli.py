@@ -100,7 +100,7 @@ def demo(
         years = sorted(run.published)
         _print_frame(run.transition, f"{years[0]} → {years[-1]} 等级变动（家）")
     if run.firm_history is not None:
-        _print_frame(
+        _print_by_year(
             run.firm_history.select(
                 "evaluation_year",
                 "name",
@@ -111,7 +111,7 @@ def demo(
                 "class_label",
                 "class_name",
                 "tax_per_mu",
-            ).rename(_HISTORY_HEADERS, strict=False),
+            ),
             f"企业历年评价示例 {run.firm}（mujun history --uscc {run.firm} --db {run.db_path}）",
         )
 
@@ -136,7 +136,7 @@ def run_cmd(
         with Store.open(db) as store:
             for batch in _store_facts(store, read, facts):
                 out.print(f"事实数据已入库 / facts stored: batch {batch}")
-    with Store.open(db, read_only=True) as store:
+    with Store.open(db) as store:  # creates the database on first use
         current = st.latest_facts(store, data_year)
         previous = st.latest_facts(store, data_year - 1)
     if current is None:
@@ -218,7 +218,7 @@ def adjust(
 def runs_cmd(year: Annotated[int | None, typer.Option()] = None, db: DbOption = None) -> None:
     """List stored runs, newest first."""
     with Store.open(db, read_only=True) as store:
-        _print_frame(st.runs(store, year=year), "runs")
+        _print_runs(st.runs(store, year=year))
 
 
 @app.command("history")
@@ -231,7 +231,7 @@ def history_cmd(
     if frame.is_empty():
         msg = f"Firm {uscc} is in no published year.\nHint: check the USCC (18 characters)."
         raise MujunError(msg)
-    _print_frame(frame.drop("run_id").rename(_HISTORY_HEADERS, strict=False), f"{uscc} 历年评价")
+    _print_by_year(frame.drop("run_id"), f"{uscc} 历年评价")
 
 
 @app.command()
@@ -287,7 +287,7 @@ def db_info(db: DbOption = None) -> None:
     """Show the database's schema version and runs."""
     with Store.open(db, read_only=True) as store:
         out.print(f"{store.path}: schema v{store.schema_version()}", markup=False)
-        _print_frame(st.runs(store), "runs")
+        _print_runs(st.runs(store))
 
 
 @db_app.command("upgrade")
@@ -332,10 +332,45 @@ _HISTORY_HEADERS = {
 }  # fmt: skip
 
 
+def _print_by_year(frame: pl.DataFrame, title: str) -> None:
+    """A firm's history with one column per year and one row per field (fits any width)."""
+    table = Table(title=title)
+    table.add_column("项目")
+    years = [str(y) for y in frame.get_column("evaluation_year")]
+    for year in years:
+        table.add_column(year, overflow="fold")
+    for col in frame.columns:
+        if col == "evaluation_year":
+            continue
+        table.add_row(_HISTORY_HEADERS.get(col, col), *(_cell(v) for v in frame.get_column(col)))
+    out.print(table)
+
+
+def _print_runs(frame: pl.DataFrame) -> None:
+    shown = frame.select(
+        pl.col("run_id").alias("run"),
+        pl.col("evaluation_year").alias("评价年度"),
+        pl.col("profile_name").alias("方法"),
+        pl.col("status").alias("状态"),
+        pl.col("firms").alias("企业数"),
+        pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M").alias("生成时间"),
+        pl.concat_str(
+            pl.when(pl.col("superseded_by").is_not_null()).then(
+                pl.format("superseded by {}", pl.col("superseded_by"))
+            ),
+            pl.when(~pl.col("binding")).then(pl.lit("advisory")),
+            pl.col("note"),
+            separator="; ",
+            ignore_nulls=True,
+        ).alias("说明"),
+    )
+    _print_frame(shown, "runs")
+
+
 def _print_frame(frame: pl.DataFrame, title: str) -> None:
     table = Table(title=title)
     for col in frame.columns:
-        table.add_column(col, no_wrap=False)
+        table.add_column(col, overflow="fold")
     for row in frame.iter_rows():
         table.add_row(*(_cell(v) for v in row))
     out.print(table)

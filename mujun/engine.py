@@ -74,16 +74,18 @@ def score(
     _check_rows(lf, data_year=data_year, evaluation_year=year)
     previous = None
     if needs_previous_year(profile):
-        if history is None:
+        if history is not None:
+            previous = measures.conform(history.lazy(), source="history").filter(
+                pl.col("year") == data_year - 1
+            )
+        if previous is None or previous.select(pl.len()).collect().item() == 0:
             msg = (
                 f"The profile {profile.meta.name!r} sets benchmarks from last year's pool, but no "
                 f"facts of {data_year - 1} were given.\nHint: pass last year's facts as history "
-                "(CLI: --history FILE)."
+                "(`mujun score --history FILE`); `mujun run` reads them from the store, so store "
+                "that year first (`mujun run --facts FILE`)."
             )
             raise DataError(msg)
-        previous = measures.conform(history.lazy(), source="history").filter(
-            pl.col("year") == data_year - 1
-        )
     out = (
         lf.pipe(add_scores, profile=profile, previous=previous)
         .pipe(classify, profile=profile)
