@@ -185,6 +185,34 @@ def _latest(store: Store, year: int, status: str) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
+def _draft(store: Store, year: int, run_id: int | None, *, action: str) -> int:
+    """The draft run to publish or adjust: the one given, else the year's latest draft.
+
+    Raises:
+        StoreError: there is none, it belongs to another year, or it is not a draft (published
+            and superseded runs are immutable).
+    """
+    target = run_id if run_id is not None else _latest(store, year, "draft")
+    if target is None:
+        msg = (
+            f"No draft run for evaluation year {year} to {action}; published years are "
+            "immutable.\nHint: `mujun run --year …` scores a new draft (publish it with "
+            "--supersede to replace the published one)."
+        )
+        raise StoreError(msg)
+    info = run_info(store, target)
+    if info["evaluation_year"] != year:
+        msg = f"Run {target} is for evaluation year {info['evaluation_year']}, not {year}."
+        raise StoreError(msg)
+    if info["status"] != "draft":
+        msg = (
+            f"Run {target} is {info['status']} and immutable; only drafts can be {action}ed.\n"
+            "Hint: score the year again to get a new draft."
+        )
+        raise StoreError(msg)
+    return target
+
+
 def published_run(store: Store, year: int, /) -> int | None:
     """The published run of an evaluation year, if any."""
     return _latest(store, year, "published")
@@ -203,23 +231,7 @@ def publish(
             already published and ``supersede`` was not given.
     """
     with store.transaction() as con:
-        target = run_id if run_id is not None else _latest(store, year, "draft")
-        if target is None:
-            msg = (
-                f"No draft run for evaluation year {year}.\n"
-                "Hint: `mujun run --year ...` scores one."
-            )
-            raise StoreError(msg)
-        info = run_info(store, target)
-        if info["evaluation_year"] != year:
-            msg = f"Run {target} is for evaluation year {info['evaluation_year']}, not {year}."
-            raise StoreError(msg)
-        if info["status"] != "draft":
-            msg = (
-                f"Run {target} is {info['status']}; only drafts can be published.\n"
-                "Hint: score the year again to get a new draft."
-            )
-            raise StoreError(msg)
+        target = _draft(store, year, run_id, action="publish")
         current = published_run(store, year)
         if current is not None and not supersede:
             msg = (
@@ -261,18 +273,8 @@ def adjust(
         msg = 'A manual adjustment needs a reason.\nHint: --reason "…" (it is published).'
         raise StoreError(msg)
     with store.transaction() as con:
-        target = run_id if run_id is not None else _latest(store, year, "draft")
-        if target is None:
-            msg = (
-                f"No draft run for evaluation year {year} to adjust; a published year is "
-                "immutable.\nHint: `mujun run` a new draft, adjust it, then publish it with "
-                "--supersede."
-            )
-            raise StoreError(msg)
+        target = _draft(store, year, run_id, action="adjust")
         info = run_info(store, target)
-        if info["status"] != "draft":
-            msg = f"Run {target} is {info['status']} and immutable.\nHint: adjust a new draft."
-            raise StoreError(msg)
         labels = [c["label"] for c in json.loads(info["profile_json"])["classification"]["classes"]]
         if to_class not in labels:
             msg = f"Class {to_class!r} is not one of {labels} (profile {info['profile_name']})."
