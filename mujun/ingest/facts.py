@@ -8,7 +8,6 @@ Headers may be the canonical English names or the Chinese labels of `mujun.schem
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,18 +15,13 @@ from pathlib import Path
 import polars as pl
 
 from mujun.errors import DataError
-from mujun.ingest import uscc
+from mujun.ingest import uscc, values
 from mujun.schema import FACT_SCHEMA, FACTS, REQUIRED_FACTS
 
 ROW = "_row"
 NON_BLANK = ("uscc", "name", "year", "above_scale")
 """Columns that must be filled in on every row. Blank land or tax is kept: the engine gives
 such firms a special class or its missing-data policy, with the reason, instead."""
-MISSING_MARKERS = ("", "-", "—", "--", "/", "无", "#N/A", "N/A", "NA", "null", "NULL", "None")
-_TRUE = ("1", "是", "Y", "YES", "TRUE", "T", "√")
-_FALSE = ("0", "否", "N", "NO", "FALSE", "F")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 FAILURE_SCHEMA = pl.Schema(
     {
@@ -152,52 +146,29 @@ def _canonical_names(columns: list[str]) -> dict[str, str]:
 
 
 def _text(col: str) -> pl.Expr:
-    """The cell as normalised text, null for blanks and explicit missing markers."""
-    text = (
-        pl.col(col)
-        .cast(pl.String)
-        .str.normalize("NFKC")
-        .str.strip_chars()
-        .str.replace_all("\u3000", "")
-    )
-    return pl.when(~text.is_in(MISSING_MARKERS)).then(text)
+    return values.text(pl.col(col))
+
+
+_KIND = {pl.Float64: "number", pl.Int32: "integer", pl.Boolean: "flag", pl.Date: "date"}
+
+
+def _kind(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Enum):
+        return "enum"
+    return _KIND.get(type(dtype), "text")
 
 
 def _parse(source: pl.DataType, col: str) -> pl.Expr:
     target = FACT_SCHEMA[col]
     if source == target:
         return pl.col(col)
-    text = _text(col)
+    cell = _text(col)
     if col == "uscc":
-        return uscc.normalise(text).alias(col)
-    if target in (pl.Float64(), pl.Int32()):
-        number = text.str.replace_all(",", "")
-        negative = number.str.contains(r"^\(.*\)$")
-        number = number.str.strip_chars("()")
-        value = number.cast(pl.Float64, strict=False)
-        value = pl.when(negative).then(-value).otherwise(value)
-        value = pl.when(value.is_finite()).then(value)
-        if target == pl.Int32():
-            value = pl.when(value == value.round()).then(value).cast(pl.Int32, strict=False)
-        return value.alias(col)
-    if target == pl.Boolean():
-        upper = text.str.to_uppercase()
-        return (
-            pl.when(upper.is_in(_TRUE))
-            .then(pl.lit(True))
-            .when(upper.is_in(_FALSE))
-            .then(pl.lit(False))
-        ).alias(col)
-    if target == pl.Date():
-        # Spreadsheet readers give date cells as "2020-01-05 00:00:00" or as Excel serial
-        # day numbers (days since 1899-12-30).
-        day = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$", "$1")
-        serial = text.str.extract(r"^(\d{4,5})(?:\.0+)?$").cast(pl.Int64, strict=False)
-        return pl.coalesce(
-            *(day.str.to_date(fmt, strict=False) for fmt in _DATE_FORMATS),
-            (pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial)).cast(pl.Date),
-        ).alias(col)
-    return text.cast(target, strict=False).alias(col)
+        return uscc.normalise(cell).alias(col)
+    kind = _kind(target)
+    if kind in ("text", "enum"):
+        return cell.cast(target, strict=False).alias(col)
+    return values.parse(kind, cell).alias(col)
 
 
 def _cell_failures(raw: pl.DataFrame, typed: pl.DataFrame, col: str) -> pl.DataFrame:
@@ -211,27 +182,17 @@ def _cell_failures(raw: pl.DataFrame, typed: pl.DataFrame, col: str) -> pl.DataF
             pl.when(pl.col("value").is_null())
             .then(pl.lit("必填项为空"))
             .when(pl.col("_parsed").is_null())
-            .then(pl.lit(_WHAT[target.__class__]))
+            .then(pl.lit(values.WHAT[_kind(target)]))
         )
     else:
         reason = pl.when(pl.col("value").is_not_null() & pl.col("_parsed").is_null()).then(
-            pl.lit(_WHAT[target.__class__])
+            pl.lit(values.WHAT[_kind(target)])
         )
     return (
         both.with_columns(reason.alias("reason"))
         .filter(pl.col("reason").is_not_null())
         .select(pl.col(ROW).alias("row"), pl.lit(col).alias("column"), "value", "reason")
     )
-
-
-_WHAT: dict[type[pl.DataType], str] = {
-    pl.Float64: "不是有效数字",
-    pl.Int32: "不是整数",
-    pl.Boolean: "应为 是/否",
-    pl.Date: "不是可识别的日期（如 2023-05-01）",
-    pl.String: "无法识别",
-    pl.Enum: "不是允许的取值",
-}
 
 
 def _duplicates(good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

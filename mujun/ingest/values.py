@@ -1,0 +1,120 @@
+"""Parse text cells into values: one set of expressions for every reader.
+
+NFKC first (full-width digits, letters and brackets become ASCII), then explicit missing
+markers become null (``0`` is a value, never missing), then the type's own rules: thousands
+separators and ``(x)`` negatives for numbers, ISO / Chinese / compact / Excel-serial dates,
+``2023年1月`` style periods, 是/否 for flags. A cell that is present but does not parse gives
+null, and the caller reports it with `problem`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+
+import polars as pl
+
+MISSING_MARKERS: Final = (
+    "", "-", "—", "——", "--", "－", "/", "无", "空", "#N/A", "N/A", "NA", "n/a", "null", "NULL",
+    "None", "nan", "NaN",
+)  # fmt: skip
+"""Cells that mean "no value"; note that "0" is not among them."""
+TOTAL_WORDS: Final = ("合计", "小计", "总计", "累计", "共计")
+_TRUE: Final = ("1", "是", "Y", "YES", "TRUE", "T", "√", "有")
+_FALSE: Final = ("0", "否", "N", "NO", "FALSE", "F", "×")
+_EXCEL_EPOCH: Final = dt.date(1899, 12, 30)
+_DATE_FORMATS: Final = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+WHAT: Final[dict[str, str]] = {
+    "number": "不是有效数字",
+    "integer": "不是整数",
+    "flag": "应为 是/否",
+    "date": "不是可识别的日期（如 2023-05-01）",
+    "period": "不是可识别的期间（如 2023-01、2023年1月）",
+    "text": "无法识别",
+    "enum": "不是允许的取值",
+}
+"""Why a present cell failed to parse, by kind (shown to the person who supplied it)."""
+
+
+def text(expr: pl.Expr) -> pl.Expr:
+    """The cell as normalised text, null for blanks and explicit missing markers."""
+    clean = (
+        expr.cast(pl.String)
+        .str.normalize("NFKC")
+        .str.replace_all(r"[\u3000\u00a0\ufeff]", " ")
+        .str.strip_chars()
+    )
+    return pl.when(~clean.is_in(MISSING_MARKERS)).then(clean)
+
+
+def header(expr: pl.Expr) -> pl.Expr:
+    """A header cell for alias matching: NFKC, no whitespace at all (incl. newlines)."""
+    return expr.cast(pl.String).str.normalize("NFKC").str.replace_all(r"[\s\u3000\ufeff]", "")
+
+
+def number(cell: pl.Expr) -> pl.Expr:
+    """Float from text: ``1,234.5``, ``(12)`` = −12, ``12%`` = 0.12; null if not a number."""
+    body = cell.str.replace_all(r"[,\s]", "")
+    negative = body.str.contains(r"^\(.*\)$")
+    percent = body.str.ends_with("%")
+    body = body.str.strip_chars("()").str.strip_suffix("%")
+    value = body.cast(pl.Float64, strict=False)
+    value = pl.when(negative).then(-value).otherwise(value)
+    value = pl.when(percent).then(value / 100).otherwise(value)
+    return pl.when(value.is_finite()).then(value)
+
+
+def integer(cell: pl.Expr) -> pl.Expr:
+    """Whole number (Int32) from text; null for fractions."""
+    value = number(cell)
+    return pl.when(value == value.round()).then(value).cast(pl.Int32, strict=False)
+
+
+def flag(cell: pl.Expr) -> pl.Expr:
+    """是/否, Y/N, 1/0, true/false."""
+    upper = cell.str.to_uppercase()
+    return (
+        pl.when(upper.is_in(_TRUE)).then(pl.lit(True)).when(upper.is_in(_FALSE)).then(pl.lit(False))
+    )
+
+
+def date(cell: pl.Expr) -> pl.Expr:
+    """A date from ISO, slashes, compact, dotted, Chinese or Excel-serial text."""
+    day = cell.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "$1")
+    serial = cell.str.extract(r"^(\d{4,5})(?:\.0+)?$").cast(pl.Int64, strict=False)
+    return pl.coalesce(
+        *(day.str.to_date(fmt, strict=False) for fmt in _DATE_FORMATS),
+        (pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial)).cast(pl.Date),
+    )
+
+
+def period_year(cell: pl.Expr) -> pl.Expr:
+    """The year of a period such as ``2023-01``, ``202301``, ``2023年1月``, ``2023/1`` or a date."""
+    compact = cell.str.extract(r"^(\d{4})(?:[-/.年]\s*\d{1,2}(?:月)?|\d{2})?$", 1)
+    return pl.coalesce(compact.cast(pl.Int32, strict=False), date(cell).dt.year().cast(pl.Int32))
+
+
+def is_total_row(cells: list[pl.Expr]) -> pl.Expr:
+    """A 合计 / 小计 / 总计 row: one of the identity cells is such a word."""
+    pattern = "^(" + "|".join(TOTAL_WORDS) + ")"
+    return pl.any_horizontal(
+        text(c).str.replace_all(r"\s", "").str.contains(pattern) for c in cells
+    )
+
+
+def parse(kind: str, cell: pl.Expr) -> pl.Expr:
+    """Parse normalised text by kind: number, integer, flag, date, period or text."""
+    match kind:
+        case "number":
+            return number(cell)
+        case "integer":
+            return integer(cell)
+        case "flag":
+            return flag(cell)
+        case "date":
+            return date(cell)
+        case "period":
+            return period_year(cell)
+        case _:
+            return cell
