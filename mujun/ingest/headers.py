@@ -31,7 +31,7 @@ def norm(text: str | None) -> str:
 
 
 def split_unit(cell: str) -> tuple[str, str | None]:
-    """``"实缴税金（万元）"`` → ``("实缴税金", "万元")``; cells without a bracketed unit unchanged."""
+    """``"实缴税金（万元）"`` → ``("实缴税金", "万元")``; other cells come back unchanged."""
     found = _UNIT_IN_HEADER.match(cell)
     return (found.group(1), found.group(2)) if found else (cell, None)
 
@@ -121,8 +121,11 @@ def _match(
 def _level_names(
     rows: list[tuple[str | None, ...]], levels: tuple[int, ...], width: int
 ) -> list[list[str]]:
-    """Candidate names per column: the cell itself, or for two header rows the sub-header,
-    the merged group above it (filled rightwards) joined to it, and the group alone."""
+    """Candidate names per column.
+
+    One header row: the cell. Two: the sub-header, the merged group above it (filled
+    rightwards) joined to it, and the group alone where there is no sub-header.
+    """
     if len(levels) == 1:
         return [[c] if (c := rows[levels[0]][j]) else [] for j in range(width)]
     top, sub = rows[levels[0]], rows[levels[1]]

@@ -7,6 +7,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
+
 from mujun.profiles.models import Strict
 
 Kind = Literal["id", "text", "number", "integer", "flag", "date", "period"]
@@ -28,7 +30,7 @@ class SourceSpec(Strict):
     label: str
     money_unit: str | None = None
     """Money unit assumed when neither the header nor a title row states one."""
-    default_units: dict[str, str] = {}
+    default_units: dict[str, str] = Field(default_factory=dict)
     key_fields: tuple[str, ...] = ()
     """Fields that must be found (besides an identity column) to accept a header row."""
     fields: dict[str, FieldSpec]
