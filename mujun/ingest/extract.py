@@ -1,0 +1,269 @@
+"""From a located sheet to typed rows in canonical units, plus a failure line per bad cell.
+
+Every non-empty row below the header is read and ends as accepted, rejected (with a
+failure line for each bad cell) or skipped with a reason (合计/小计/总计 rows, which are
+reconciled against the sum of the rows above them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from mujun.errors import InternalError
+from mujun.ingest import uscc, values
+from mujun.ingest.headers import Layout, unit_factor
+from mujun.ingest.read import RawSheet
+from mujun.ingest.spec import FieldSpec, Spec
+
+ROW, FILE, SHEET = "_row", "_file", "_sheet"
+FAILURE_COLUMNS = ("file", "sheet", "row", "column", "value", "reason", "outcome")
+_ID_CARD = r"^\d{17}[\dX]$"
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """Typed rows of one sheet and what happened to the others."""
+
+    source: str
+    file: str
+    sheet: str | None
+    rows: pl.DataFrame
+    """Accepted rows: ``_file``, ``_sheet``, ``_row``, ``uscc``, ``legacy_id``, ``name``,
+    ``name_key`` and the source's fields in canonical units."""
+    failures: pl.DataFrame
+    rows_read: int
+    units: dict[str, str] = field(default_factory=dict)
+    """Field → the unit its numbers were read in (and where that came from)."""
+    notes: tuple[str, ...] = ()
+    """Things the analyst should know: assumed units, total-row reconciliation, unknown headers."""
+
+    @property
+    def skipped(self) -> int:
+        """Rows skipped with a reason."""
+        return self.failures.filter(pl.col("outcome") == "skipped").select("row").n_unique()
+
+    @property
+    def rejected(self) -> int:
+        """Rows rejected for at least one bad cell."""
+        return self.failures.filter(pl.col("outcome") == "rejected").select("row").n_unique()
+
+
+def name_key(expr: pl.Expr) -> pl.Expr:
+    """A firm name normalised for exact matching: NFKC, no whitespace, ASCII brackets."""
+    return expr.str.normalize("NFKC").str.replace_all(r"\s", "")
+
+
+def extract(
+    sheet: RawSheet, layout: Layout, *, source: str, fields: dict[str, FieldSpec], spec: Spec
+) -> Extracted:
+    """Parse every data row of ``sheet`` according to ``layout``."""
+    data = (
+        sheet.grid.slice(layout.data_start)
+        .with_row_index("_i")
+        .with_columns(
+            (pl.col("_i") + layout.data_start + sheet.first_row).cast(pl.Int64).alias(ROW)
+        )
+    )
+    grid_cols = [c for c in sheet.grid.columns]
+    data = data.filter(pl.any_horizontal(values.text(pl.col(c)).is_not_null() for c in grid_cols))
+    rows_read = data.height
+    wanted = {**spec.identity, **fields}
+    present = {f: c for f, c in layout.columns.items() if f in wanted}
+    ident_cols = [pl.col(present[f]) for f in ("uscc", "name", "legacy_id") if f in present]
+    ident_cols.append(pl.col(grid_cols[0]))
+    is_total = values.is_total_row(ident_cols)
+    totals, data = data.filter(is_total), data.filter(~is_total)
+
+    units, notes, factors = _units(layout, fields, source=source, spec=spec, sheet=sheet)
+    parsed = data.select(ROW, *(_typed(f, present[f], wanted[f], factors.get(f)) for f in present))
+    failures = [
+        _cell_failures(data, parsed, f, present[f], wanted[f], layout, sheet) for f in present
+    ]
+    failures.append(_identity_failures(parsed, present, layout, sheet))
+    fail = (
+        pl.concat([f for f in failures if f.height], how="vertical")
+        if any(f.height for f in failures)
+        else _empty_failures()
+    )
+    bad = fail.get_column("row").unique().implode()
+    accepted = parsed.filter(~pl.col(ROW).is_in(bad))
+    accepted = _identity(accepted, present).with_columns(
+        pl.lit(sheet.file).alias(FILE), pl.lit(sheet.sheet).alias(SHEET)
+    )
+    total_lines, total_notes = _totals(totals, parsed, present, wanted, factors, layout.headers)
+    all_failures = (
+        pl.concat([fail, total_lines], how="vertical")
+        .with_columns(pl.lit(sheet.file).alias("file"), pl.lit(sheet.sheet).alias("sheet"))
+        .select(FAILURE_COLUMNS)
+    )
+    counted = accepted.height + all_failures.select("row").n_unique()
+    if counted != rows_read:
+        raise InternalError.invariant(
+            f"{sheet.file} [{sheet.sheet}]: {rows_read} rows read but {counted} accounted for"
+        )
+    unknown = [h for h in layout.unknown if h not in ("序号", "No", "NO", "编号")]
+    if unknown:
+        notes.append(f"未识别的列（已忽略）：{'、'.join(unknown)}")
+    return Extracted(source, sheet.file, sheet.sheet, accepted, all_failures, rows_read, units,
+                     tuple(notes + total_notes))  # fmt: skip
+
+
+def _units(
+    layout: Layout, fields: dict[str, FieldSpec], *, source: str, spec: Spec, sheet: RawSheet
+) -> tuple[dict[str, str], list[str], dict[str, float]]:
+    """The unit of every numeric field: its header, else the sheet's title rows, else the
+    source's default (noted as assumed)."""
+    units: dict[str, str] = {}
+    notes: list[str] = []
+    factors: dict[str, float] = {}
+    for name, f in fields.items():
+        if name not in layout.columns or f.unit is None:
+            continue
+        family = f.unit
+        header_unit = layout.units.get(name)
+        candidates = [
+            (header_unit, "表头"),
+            (layout.sheet_units.get(family), "表头上方说明"),
+            (spec.default_unit(source, family), "默认（文件未注明）"),
+        ]
+        for unit, where in candidates:
+            factor = unit_factor(spec, family, unit)
+            if factor is not None:
+                factors[name] = factor
+                units[name] = f"{unit}（{where}）"
+                if where.startswith("默认"):
+                    notes.append(f"{layout.headers[name]}：文件未注明单位，按{unit}读取")
+                break
+        else:
+            if header_unit is not None:
+                notes.append(f"{layout.headers[name]}：单位“{header_unit}”无法识别，按原值读取")
+            units[name] = "（未注明，按原值）"
+    del sheet
+    return units, notes, factors
+
+
+def _typed(name: str, col: str, f: FieldSpec, factor: float | None) -> pl.Expr:
+    cell = values.text(pl.col(col))
+    if f.kind == "id":
+        return uscc.normalise(cell).alias(name)
+    value = values.parse(f.kind, cell)
+    if factor is not None and factor != 1.0:
+        value = value * factor
+    return value.alias(name)
+
+
+def _column_label(layout: Layout, sheet: RawSheet, name: str, col: str) -> str:
+    return f"{sheet.column_letter(int(col[1:]))}列 {layout.headers.get(name, name)}"
+
+
+def _cell_failures(
+    data: pl.DataFrame, parsed: pl.DataFrame, name: str, col: str, f: FieldSpec,
+    layout: Layout, sheet: RawSheet,
+) -> pl.DataFrame:  # fmt: skip
+    if f.kind in ("id", "text"):
+        return _empty_failures()
+    given = values.text(pl.col(col))
+    frame = data.select(ROW, given.alias("value")).with_columns(parsed.get_column(name).alias("_v"))
+    bad = frame.filter(pl.col("value").is_not_null() & pl.col("_v").is_null())
+    return bad.select(
+        pl.col(ROW).alias("row"),
+        pl.lit(_column_label(layout, sheet, name, col)).alias("column"),
+        "value",
+        pl.lit(values.WHAT[f.kind]).alias("reason"),
+        pl.lit("rejected").alias("outcome"),
+    )
+
+
+def _identity_failures(
+    parsed: pl.DataFrame, present: dict[str, str], layout: Layout, sheet: RawSheet
+) -> pl.DataFrame:
+    if "uscc" not in present:
+        if "name" in present or "legacy_id" in present or "meter" in present:
+            return _missing_identity(parsed, present)
+        return _empty_failures()
+    code = pl.col("uscc")
+    legacy = _is_legacy(code)
+    reason = pl.when(code.is_not_null() & ~legacy).then(uscc.problem(code))
+    bad = parsed.with_columns(reason.alias("reason")).filter(pl.col("reason").is_not_null())
+    label = _column_label(layout, sheet, "uscc", present["uscc"])
+    return pl.concat([
+        bad.select(pl.col(ROW).alias("row"), pl.lit(label).alias("column"),
+                   code.alias("value"), "reason", pl.lit("rejected").alias("outcome")),
+        _missing_identity(parsed, present),
+    ], how="vertical")  # fmt: skip
+
+
+def _missing_identity(parsed: pl.DataFrame, present: dict[str, str]) -> pl.DataFrame:
+    ids = [pl.col(f) for f in ("uscc", "name", "legacy_id", "meter") if f in present]
+    none = ~pl.any_horizontal(c.is_not_null() for c in ids) if ids else pl.lit(True)
+    return parsed.filter(none).select(
+        pl.col(ROW).alias("row"), pl.lit("（企业标识）").alias("column"),
+        pl.lit(None, pl.String).alias("value"),
+        pl.lit("没有统一社会信用代码、纳税人识别号或企业名称，无法确定企业").alias("reason"),
+        pl.lit("rejected").alias("outcome"),
+    )  # fmt: skip
+
+
+def _is_legacy(code: pl.Expr) -> pl.Expr:
+    """Legacy taxpayer IDs kept raw: 15, 17 or 20 characters, or an 18-digit ID-card number."""
+    length = code.str.len_chars()
+    alnum = code.str.contains(r"^[0-9A-Z]+$")
+    return (alnum & length.is_in([15, 17, 20])) | (
+        code.str.contains(_ID_CARD) & ~code.str.starts_with("9")
+    )
+
+
+def _identity(rows: pl.DataFrame, present: dict[str, str]) -> pl.DataFrame:
+    code = pl.col("uscc") if "uscc" in present else pl.lit(None, pl.String)
+    legacy_col = pl.col("legacy_id") if "legacy_id" in present else pl.lit(None, pl.String)
+    name = values.text(pl.col("name")) if "name" in present else pl.lit(None, pl.String)
+    is_legacy = _is_legacy(code).fill_null(False)
+    return rows.with_columns(
+        pl.when(~is_legacy).then(code).alias("uscc"),
+        pl.coalesce(legacy_col, pl.when(is_legacy).then(code)).alias("legacy_id"),
+        name.alias("name"),
+        name_key(name).alias("name_key"),
+    )
+
+
+def _totals(
+    totals: pl.DataFrame, parsed: pl.DataFrame, present: dict[str, str],
+    wanted: dict[str, FieldSpec], factors: dict[str, float], headers: dict[str, str],
+) -> tuple[pl.DataFrame, list[str]]:  # fmt: skip
+    """Skip 合计 rows, reporting each, and compare their numbers with the sum of the rows."""
+    if totals.is_empty():
+        return _empty_failures(), []
+    numeric = [f for f in present if wanted[f].kind == "number"]
+    typed = totals.select(ROW, *(_typed(f, present[f], wanted[f], factors.get(f)) for f in numeric))
+    notes = []
+    for f in numeric:
+        stated = typed.get_column(f).drop_nulls()
+        if stated.is_empty():
+            continue
+        summed = parsed.get_column(f).sum()
+        grand = stated.max()
+        status = "一致" if abs(grand - summed) <= max(1e-4 * abs(grand), 0.005) else "不一致"
+        name = headers.get(f, f)
+        notes.append(f"合计行核对 {name}：合计 {grand:,.4f}，明细之和 {summed:,.4f}（{status}）")
+    label = pl.coalesce(values.text(pl.col(c)) for c in totals.columns if c.startswith("c"))
+    lines = totals.select(
+        pl.col(ROW).alias("row"), pl.lit("（合计行）").alias("column"),
+        label.alias("value"),
+        pl.lit("合计/小计/总计行，不作为企业数据（已与明细核对）").alias("reason"),
+        pl.lit("skipped").alias("outcome"),
+    )  # fmt: skip
+    return lines, notes
+
+
+def _empty_failures() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "row": pl.Int64,
+            "column": pl.String,
+            "value": pl.String,
+            "reason": pl.String,
+            "outcome": pl.String,
+        }  # fmt: skip
+    )
