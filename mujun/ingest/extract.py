@@ -34,6 +34,8 @@ class Extracted:
     ``name_key`` and the source's fields in canonical units."""
     failures: pl.DataFrame
     rows_read: int
+    raw: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """``_row`` and ``raw``: every data row's original cells joined by " | " (for reports)."""
     units: dict[str, str] = field(default_factory=dict)
     """Field → the unit its numbers were read in (and where that came from)."""
     notes: tuple[str, ...] = ()
@@ -106,8 +108,11 @@ def extract(
     unknown = [h for h in layout.unknown if h not in ("序号", "No", "NO", "编号")]
     if unknown:
         notes.append(f"未识别的列（已忽略）：{'、'.join(unknown)}")
-    return Extracted(source, sheet.file, sheet.sheet, accepted, all_failures, rows_read, units,
-                     tuple(notes + total_notes))  # fmt: skip
+    raw = data.select(
+        ROW, pl.concat_str([pl.col(c).fill_null("") for c in grid_cols], separator=" | ").alias("raw")
+    )
+    return Extracted(source, sheet.file, sheet.sheet, accepted, all_failures, rows_read, raw,
+                     units, tuple(notes + total_notes))  # fmt: skip
 
 
 def _units(

@@ -364,6 +364,54 @@ class Classification(Strict):
         return self
 
 
+# ---- importing the departments' files ---- #
+class TaxBasket(Strict):
+    """Which taxes make the evaluation tax (税收实际贡献), per region (data_formats §1.4)."""
+
+    items: tuple[str, ...] = (
+        "增值税", "消费税", "企业所得税", "城市维护建设税", "房产税", "城镇土地使用税", "印花税",
+        "土地增值税", "车船税", "资源税", "环境保护税", "营业税", "教育费附加", "地方教育附加",
+    )  # fmt: skip
+    """征收项目 summed (names as in `mujun/ingest/sources.toml` [tax_items]). 个人所得税 and
+    non-tax fees are out by default."""
+    add_backs: tuple[str, ...] = ("免抵调库", "先征后退", "即征即退")
+    """Amounts added back so policy refunds do not count against a firm (留抵退税 is off by
+    default)."""
+    basis: Literal["实缴", "入库"] = "实缴"
+    """Which amounts the files hold; recorded with the import."""
+    year_basis: Literal["入库日期", "税款所属期"] = "入库日期"
+    """Which date puts a payment in the data year."""
+
+
+class EnergySettings(Strict):
+    """How energy is put on one basis."""
+
+    basis: Literal["equivalent", "calorific"] = "equivalent"
+    """等价值 (Zhejiang 亩均, methods §2.1.4) or 当量值."""
+    electricity_equivalent_tce_per_kwh: PositiveFloat = 0.0003
+    """等价值 factor for electricity (≈ 0.30 kgce/kWh; data_formats §3). ASSUMPTION: the
+    province's figure for the year should replace it."""
+
+
+class Plausibility(Strict):
+    """Limits beyond which a value is reported as a probable unit error (not changed)."""
+
+    max_tax_per_mu: PositiveFloat = 1000.0
+    """万元/亩; above it the tax is probably in 元 or the land in m² (data_formats §7)."""
+    min_land_mu: PositiveFloat = 0.05
+    """亩; below it the land is probably in 公顷 or mistyped."""
+    max_land_mu: PositiveFloat = 20000.0
+    """亩 per firm; above it the land is probably in m²."""
+
+
+class Ingest(Strict):
+    """Settings `mujun import` reads from the profile."""
+
+    tax: TaxBasket = TaxBasket()
+    energy: EnergySettings = EnergySettings()
+    plausibility: Plausibility = Plausibility()
+
+
 class Meta(Strict):
     """Who the profile is for and where its numbers come from."""
 
@@ -398,6 +446,7 @@ class Profile(Strict):
     vetoes: tuple[ClassRule, ...] = ()
     """Applied after overrides, so a veto wins over an override."""
     classification: Classification
+    ingest: Ingest = Ingest()
 
     @field_validator("indicators", "cohorts")
     @classmethod

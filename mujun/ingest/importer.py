@@ -1,0 +1,326 @@
+"""Import one data year of departmental files into canonical facts, with a report that
+reconciles: for every file and sheet, rows read = accepted + rejected + skipped.
+
+Firms are identified by USCC, then by a legacy taxpayer ID seen beside a USCC anywhere in the
+files, then (power data) by meter number, then by exact normalised name — each row records
+how it was matched, and name matches are flagged in the firm report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from mujun.errors import DataError, InternalError
+from mujun.ingest import departments as dep
+from mujun.ingest.extract import FILE, ROW, SHEET, Extracted, extract
+from mujun.ingest.headers import locate
+from mujun.ingest.read import read_sheets
+from mujun.ingest.spec import FieldSpec, Spec, load_spec
+from mujun.profiles.models import Ingest
+from mujun.schema import FACT_SCHEMA
+
+SOURCES = ("tax", "stats", "land", "energy", "meters", "emissions", "register")
+"""Options of `import_year` (``tax`` takes payment-level or firm-level files, told apart by
+their headers)."""
+KEY = dep.KEY
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Canonical facts and everything the analyst needs to trust them."""
+
+    facts: pl.DataFrame
+    failures: pl.DataFrame
+    """file, sheet, row, column, value, reason, outcome (rejected / skipped), raw."""
+    files: pl.DataFrame
+    """Per file and sheet: source, rows read, accepted, rejected, skipped, units, notes."""
+    firms: pl.DataFrame
+    """Per firm: how each source matched it (uscc / legacy / meter / name) and what is missing."""
+    warnings: pl.DataFrame
+    """Plausibility findings (probable unit errors); values are reported, not changed."""
+
+    def reconciles(self) -> bool:
+        """Whether every file's rows read = accepted + rejected + skipped."""
+        f = self.files
+        return bool((f["rows_read"] == f["accepted"] + f["rejected"] + f["skipped"]).all())
+
+
+def _fields(source: str, spec: Spec) -> dict[str, FieldSpec]:
+    fields = dict(spec.sources[source].fields)
+    if source == "tax_wide":
+        fields |= {
+            f"{dep.TAX_ITEM_PREFIX}{item}": FieldSpec(kind="number", unit="money", aliases=aliases)
+            for item, aliases in spec.tax_items.items()
+        }
+    return fields
+
+
+def _read_file(source: str, path: Path, spec: Spec) -> list[Extracted]:
+    out = []
+    for sheet in read_sheets(path):
+        if sheet.grid.height == 0:
+            continue
+        kinds = ("tax_detail", "tax_wide") if source == "tax" else (source,)
+        for kind in kinds:
+            fields = _fields(kind, spec)
+            layout = locate(sheet, fields, spec=spec, required=spec.sources[kind].key_fields)
+            if layout is not None:
+                out.append(extract(sheet, layout, source=kind, fields=fields, spec=spec))
+                break
+    if not out:
+        expected = "、".join(spec.identity["uscc"].aliases[:3] + spec.identity["name"].aliases[:2])
+        raise DataError.unreadable(
+            str(path), f"no sheet has a header row mujun recognises as {source} data",
+            hint=f"the header needs a firm column ({expected}…) and the data columns listed in "
+                 "mujun/ingest/sources.toml; check that this is the right file for --" + source,
+        )  # fmt: skip
+    return out
+
+
+def import_year(
+    files: Mapping[str, Sequence[str | Path]],
+    /,
+    *,
+    year: int,
+    settings: Ingest,
+    progress: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Import the departments' files for one data year.
+
+    Args:
+        files: source → files; sources as in `SOURCES`.
+        year: the data year the files describe.
+        settings: the profile's ``ingest`` settings (tax basket, energy basis, plausibility).
+        progress: called with each file's name as it is read.
+
+    Raises:
+        DataError: a file cannot be read or holds no recognisable sheet.
+        ProfileError: the tax basket names unknown items.
+    """
+    spec = load_spec()
+    dep.check_basket(settings, spec)
+    unknown = sorted(set(files) - set(SOURCES))
+    if unknown:
+        msg = f"Unknown source(s) {unknown}; use {', '.join(SOURCES)}."
+        raise DataError(msg)
+    extracted: list[Extracted] = []
+    for source, paths in files.items():
+        for path in paths:
+            if progress is not None:
+                progress(str(path))
+            extracted.extend(_read_file(source, Path(path), spec))
+    by_source: dict[str, pl.DataFrame] = {}
+    for e in extracted:
+        rows = e.rows.with_columns(pl.lit(e.source).alias("_source"))
+        by_source[e.source] = pl.concat([by_source[e.source], rows], how="diagonal_relaxed") if (
+            e.source in by_source) else rows  # fmt: skip
+
+    resolved, unresolved = _resolve(by_source)
+    frames: dict[str, pl.DataFrame] = {}
+    lines = [unresolved]
+    for source, rows in resolved.items():
+        frame, more = _aggregate(source, rows, year=year, settings=settings, spec=spec)
+        frames[source] = frame
+        lines.append(more)
+    facts = _merge(frames, year=year)
+    failures = _failures(extracted, lines)
+    return ImportResult(
+        facts=facts,
+        failures=failures,
+        files=_file_summary(extracted, failures),
+        firms=_firm_report(resolved, facts, sources=sorted(resolved)),
+        warnings=_plausibility(facts, settings),
+    )
+
+
+# ---- identity ---- #
+def _resolve(by_source: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    everything = pl.concat(
+        [r.select("uscc", "legacy_id", "name_key") for r in by_source.values()], how="vertical"
+    )
+    legacy = _unique_map(everything, "legacy_id")
+    names = _unique_map(everything, "name_key")
+    meters = pl.DataFrame(schema={"meter": pl.String, KEY: pl.String})
+    if "meters" in by_source:
+        m = by_source["meters"]
+        meters = _unique_map(
+            m.with_columns(pl.coalesce(
+                "uscc", pl.col("legacy_id").replace_strict(legacy, default=None, return_dtype=pl.String),
+                pl.col("name_key").replace_strict(names, default=None, return_dtype=pl.String),
+            ).alias("uscc")), "meter"
+        )  # fmt: skip
+        meters = pl.DataFrame({"meter": list(meters), KEY: list(meters.values())})
+    resolved: dict[str, pl.DataFrame] = {}
+    unresolved = []
+    for source, rows in by_source.items():
+        if source == "meters":
+            continue
+        meter = pl.col("meter") if "meter" in rows.columns else pl.lit(None, pl.String)
+        by_legacy = pl.col("legacy_id").replace_strict(legacy, default=None, return_dtype=pl.String)
+        by_meter = meter.replace_strict(dict(meters.iter_rows()), default=None, return_dtype=pl.String)
+        by_name = pl.col("name_key").replace_strict(names, default=None, return_dtype=pl.String)
+        rows = rows.with_columns(
+            pl.coalesce("uscc", by_legacy, by_meter, by_name).alias(KEY),
+            pl.when(pl.col("uscc").is_not_null()).then(pl.lit("uscc"))
+            .when(by_legacy.is_not_null()).then(pl.lit("legacy"))
+            .when(by_meter.is_not_null()).then(pl.lit("meter"))
+            .when(by_name.is_not_null()).then(pl.lit("name")).alias("matched_by"),
+        )  # fmt: skip
+        lost = rows.filter(pl.col(KEY).is_null())
+        unresolved.append(lost.select(
+            pl.col(FILE).alias("file"), pl.col(SHEET).alias("sheet"), pl.col(ROW).alias("row"),
+            pl.lit("（企业标识）").alias("column"),
+            pl.coalesce("legacy_id", meter, "name").alias("value"),
+            pl.lit("无法确定企业：没有统一社会信用代码，旧税号/户号/名称也未能与其他数据匹配").alias("reason"),
+            pl.lit("rejected").alias("outcome"),
+        ))  # fmt: skip
+        resolved[source] = rows.filter(pl.col(KEY).is_not_null())
+    return resolved, pl.concat(unresolved, how="vertical") if unresolved else dep._no_lines()  # noqa: SLF001
+
+
+def _unique_map(frame: pl.DataFrame, column: str) -> dict[str, str]:
+    """``column`` → USCC where it points to exactly one USCC (ambiguous values are dropped)."""
+    pairs = frame.filter(pl.col(column).is_not_null() & pl.col("uscc").is_not_null()).select(
+        column, "uscc").unique()  # fmt: skip
+    single = pairs.filter(pl.col(column).is_unique())
+    return dict(single.iter_rows())
+
+
+# ---- per source ---- #
+def _aggregate(
+    source: str, rows: pl.DataFrame, *, year: int, settings: Ingest, spec: Spec
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    match source:
+        case "tax_detail":
+            return dep.tax_detail(rows, data_year=year, settings=settings, spec=spec)
+        case "tax_wide":
+            return dep.tax_wide(rows, settings=settings)
+        case "stats":
+            return dep.stats(rows, spec=spec)
+        case "land":
+            return dep.land(rows)
+        case "energy":
+            return dep.energy(rows, settings=settings, spec=spec)
+        case "emissions":
+            return dep.emissions(rows)
+        case "register":
+            return dep.register(rows, spec=spec)
+    raise InternalError.invariant(f"no aggregation for source {source!r}")
+
+
+def _merge(frames: dict[str, pl.DataFrame], *, year: int) -> pl.DataFrame:
+    """One row per firm: the register first, then every other source's columns."""
+    if "tax_detail" in frames and "tax_wide" in frames:
+        both = pl.concat([frames.pop("tax_detail"), frames.pop("tax_wide")], how="diagonal_relaxed")
+        frames["tax"] = both.group_by(KEY).agg(pl.col("name").drop_nulls().first(),
+                                               pl.col("tax_wan").sum())  # fmt: skip
+    firms = pl.concat([f.select(KEY) for f in frames.values()]).unique().sort(KEY)
+    names = []
+    for source in ("register", "stats", "tax_detail", "tax_wide", "tax", "land", "energy", "emissions"):
+        if source not in frames:
+            continue
+        frame = frames[source]
+        if "name" in frame.columns:
+            names.append(pl.col(f"name_{source}"))
+            frame = frame.rename({"name": f"name_{source}"})
+        firms = firms.join(frame, on=KEY, how="left", suffix=f"_{source}")
+    stats_energy = pl.col("stats_energy_tce") if "stats_energy_tce" in firms.columns else None
+    if stats_energy is not None:
+        energy = pl.col("energy_tce") if "energy_tce" in firms.columns else pl.lit(None, pl.Float64)
+        firms = firms.with_columns(pl.coalesce(energy, stats_energy).alias("energy_tce"))
+    above = [c for c in ("above_scale", "above_scale_stats", "above_scale_register") if c in firms.columns]
+    firms = firms.with_columns(
+        pl.col(KEY).alias("uscc"),
+        (pl.coalesce(*names) if names else pl.lit(None, pl.String)).alias("name"),
+        pl.lit(year, pl.Int32).alias("year"),
+        (pl.coalesce(*(pl.col(c) for c in above)) if above else pl.lit(None)).fill_null(False)
+        .alias("above_scale"),
+    )  # fmt: skip
+    return firms.select(
+        (pl.col(c) if c in firms.columns else pl.lit(None)).cast(t).alias(c)
+        for c, t in FACT_SCHEMA.items()
+    )
+
+
+# ---- reports ---- #
+def _failures(extracted: list[Extracted], later: list[pl.DataFrame]) -> pl.DataFrame:
+    lines = pl.concat(
+        [e.failures for e in extracted] + [x for x in later if x.height], how="vertical_relaxed"
+    )
+    raw = pl.concat(
+        [e.raw.with_columns(pl.lit(e.file).alias("file"), pl.lit(e.sheet).alias("sheet"))
+         for e in extracted], how="vertical_relaxed",
+    ).rename({ROW: "row"})  # fmt: skip
+    return lines.join(raw, on=["file", "sheet", "row"], how="left", nulls_equal=True).sort(
+        "file", "sheet", "row"
+    )
+
+
+def _file_summary(extracted: list[Extracted], failures: pl.DataFrame) -> pl.DataFrame:
+    outcome = failures.group_by("file", "sheet", "row").agg(
+        (pl.col("outcome") == "rejected").any().alias("rejected")
+    )
+    counts = outcome.group_by("file", "sheet").agg(
+        pl.col("rejected").sum().alias("rejected"), (~pl.col("rejected")).sum().alias("skipped")
+    )
+    base = pl.DataFrame(
+        {
+            "file": [e.file for e in extracted],
+            "sheet": [e.sheet for e in extracted],
+            "source": [e.source for e in extracted],
+            "rows_read": [e.rows_read for e in extracted],
+            "units": ["；".join(f"{k}: {v}" for k, v in e.units.items()) for e in extracted],
+            "notes": ["；".join(e.notes) for e in extracted],
+        },
+        schema_overrides={"sheet": pl.String},
+    )
+    summary = base.join(counts, on=["file", "sheet"], how="left", nulls_equal=True).with_columns(
+        pl.col("rejected").fill_null(0).cast(pl.Int64), pl.col("skipped").fill_null(0).cast(pl.Int64)
+    )
+    summary = summary.with_columns(
+        (pl.col("rows_read") - pl.col("rejected") - pl.col("skipped")).alias("accepted")
+    )
+    return summary.select("file", "sheet", "source", "rows_read", "accepted", "rejected",
+                          "skipped", "units", "notes")  # fmt: skip
+
+
+def _firm_report(
+    resolved: dict[str, pl.DataFrame], facts: pl.DataFrame, *, sources: list[str]
+) -> pl.DataFrame:
+    report = facts.select(pl.col("uscc").alias(KEY), "name")
+    for source in sources:
+        how = resolved[source].group_by(KEY).agg(pl.col("matched_by").unique().sort().str.join("/"))
+        report = report.join(how.rename({"matched_by": source}), on=KEY, how="left")
+    present = [pl.when(pl.col(s).is_null()).then(pl.lit(s)) for s in sources]
+    return report.with_columns(
+        pl.concat_str(present, separator="、", ignore_nulls=True).alias("missing_sources"),
+        pl.any_horizontal(pl.col(s).str.contains("name").fill_null(False) for s in sources)
+        .alias("name_match"),
+    ).rename({KEY: "uscc"})  # fmt: skip
+
+
+def _plausibility(facts: pl.DataFrame, settings: Ingest) -> pl.DataFrame:
+    p = settings.plausibility
+    per_mu = pl.col("tax_wan") / pl.col("land_mu")
+    checks = [
+        (per_mu > p.max_tax_per_mu, "亩均税收（万元/亩）", per_mu,
+         f"亩均税收超过 {p.max_tax_per_mu:g} 万元/亩：税收可能是“元”而非“万元”，或用地是平方米"),
+        (pl.col("land_mu") > p.max_land_mu, "计算用地（亩）", pl.col("land_mu"),
+         f"用地超过 {p.max_land_mu:g} 亩：可能是平方米而非亩"),
+        ((pl.col("land_mu") > 0) & (pl.col("land_mu") < p.min_land_mu), "计算用地（亩）",
+         pl.col("land_mu"), f"用地不足 {p.min_land_mu:g} 亩：可能是公顷而非亩，或录入错误"),
+        (pl.col("land_mu") < 0, "计算用地（亩）", pl.col("land_mu"),
+         "出租面积大于自有加承租面积，计算用地为负"),
+    ]  # fmt: skip
+    found = [
+        facts.filter(cond.fill_null(False)).select(
+            "uscc", "name", pl.lit(label).alias("check"), value.alias("value"),
+            pl.lit(message).alias("message"),
+        )
+        for cond, label, value, message in checks
+    ]
+    return pl.concat(found, how="vertical")
