@@ -8,6 +8,8 @@ disagree: a conflict is reported, never resolved silently.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from mujun.errors import ProfileError
@@ -21,6 +23,10 @@ from mujun.schema import EMISSION_STATUS
 KEY = "firm"
 """The resolved USCC of a row's firm."""
 TAX_ITEM_PREFIX = "item:"
+LINE_SCHEMA = pl.Schema(
+    {"file": pl.String(), "sheet": pl.String(), "row": pl.Int64(), "column": pl.String(),
+     "value": pl.String(), "reason": pl.String(), "outcome": pl.String()}
+)  # fmt: skip
 
 
 def _lines(frame: pl.DataFrame, reason: pl.Expr | str, outcome: str, column: str) -> pl.DataFrame:
@@ -32,7 +38,9 @@ def _lines(frame: pl.DataFrame, reason: pl.Expr | str, outcome: str, column: str
     )  # fmt: skip
 
 
-def one_row_per_firm(rows: pl.DataFrame, fields: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def one_row_per_firm(
+    rows: pl.DataFrame, fields: Sequence[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Keep one row per firm; skip exact repeats, reject firms whose rows disagree."""
     if rows.is_empty():
         return rows, _no_lines()
@@ -50,8 +58,7 @@ def one_row_per_firm(rows: pl.DataFrame, fields: list[str]) -> tuple[pl.DataFram
 
 
 def _no_lines() -> pl.DataFrame:
-    return pl.DataFrame(schema={c: pl.String for c in ("file", "sheet")} | {"row": pl.Int64} | {
-        c: pl.String for c in ("column", "value", "reason", "outcome")})  # fmt: skip
+    return pl.DataFrame(schema=LINE_SCHEMA)
 
 
 # ---- tax ---- #
@@ -109,10 +116,9 @@ def tax_wide(rows: pl.DataFrame, *, settings: Ingest) -> tuple[pl.DataFrame, pl.
     items = [f"{TAX_ITEM_PREFIX}{i}" for i in basket if f"{TAX_ITEM_PREFIX}{i}" in rows.columns]
     fields = [c for c in rows.columns if c.startswith(TAX_ITEM_PREFIX) or c == "total"]
     kept, lines = one_row_per_firm(rows, fields)
+    tax: pl.Expr
     if items:
-        tax = pl.when(pl.any_horizontal(pl.col(items).is_not_null())).then(
-            pl.sum_horizontal(items)
-        )
+        tax = pl.when(pl.any_horizontal(pl.col(items).is_not_null())).then(pl.sum_horizontal(items))
     elif "total" in kept.columns:
         tax = pl.col("total")
     else:
@@ -122,8 +128,10 @@ def tax_wide(rows: pl.DataFrame, *, settings: Ingest) -> tuple[pl.DataFrame, pl.
 
 # ---- statistics, register ---- #
 def industry_code(text: pl.Expr, spec: Spec) -> pl.Expr:
-    """GB/T 4754 code from 'C3311', '3311', '33' or a division name of the 2017/2011/2002
-    editions (names give the 2-digit division)."""
+    """GB/T 4754 code from 'C3311', '3311', '33' or a division name.
+
+    Names of the 2017, 2011 and 2002 editions give the 2-digit division.
+    """
     clean = text.str.normalize("NFKC").str.replace_all(r"\s", "")
     code = clean.str.extract(r"^[A-Za-z]?(\d{2,4})$", 1)
     by_name = clean.replace_strict(dict(spec.industry_names), default=None, return_dtype=pl.String)
@@ -173,8 +181,11 @@ def land(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                         pl.when(leased).then(pl.col("area"))).alias("leased_out"),
         )  # fmt: skip
     elif "area" in rows.columns:
-        rows = rows.with_columns(pl.coalesce(
-            pl.col("own") if "own" in rows.columns else None, pl.col("area")).alias("own"))
+        rows = rows.with_columns(
+            pl.coalesce(pl.col("own") if "own" in rows.columns else None, pl.col("area")).alias(
+                "own"
+            )
+        )
     parts = [c for c in ("own", "rented", "leased_out") if c in rows.columns]
     firms = rows.group_by(KEY).agg(
         pl.col("name").drop_nulls().first(),
@@ -190,7 +201,9 @@ def land(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 # ---- energy ---- #
-def energy(rows: pl.DataFrame, *, settings: Ingest, spec: Spec) -> tuple[pl.DataFrame, pl.DataFrame]:
+def energy(
+    rows: pl.DataFrame, *, settings: Ingest, spec: Spec
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Comprehensive energy (tce, on the profile's basis) and electricity (kWh) per firm.
 
     Where a file gives fuels instead of a total, they are converted with GB/T 2589 factors and
@@ -234,9 +247,15 @@ def energy(rows: pl.DataFrame, *, settings: Ingest, spec: Spec) -> tuple[pl.Data
 def emissions(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Pollutants in tonnes per firm; the stated status keeps zero, missing and n/a apart."""
     pollutants = [c for c in ("cod_t", "nh3n_t", "so2_t", "nox_t") if c in rows.columns]
-    kept, lines = one_row_per_firm(rows, [*pollutants, *(["status"] if "status" in rows.columns else [])])
+    kept, lines = one_row_per_firm(
+        rows, [*pollutants, *(["status"] if "status" in rows.columns else [])]
+    )
     status = values.text(pl.col("status")) if "status" in kept.columns else pl.lit(None, pl.String)
-    mapped = (pl.when(status.str.contains("不适用|无需|不涉及")).then(pl.lit("not_applicable"))
-              .when(status.str.contains("核实.*无|无排放|零排放")).then(pl.lit("zero_verified")))  # fmt: skip
+    not_applicable = status.str.contains("不适用|无需|不涉及")
+    verified_zero = status.str.contains("核实.*无|无排放|零排放")
+    mapped = (
+        pl.when(not_applicable).then(pl.lit("not_applicable"))
+        .when(verified_zero).then(pl.lit("zero_verified"))
+    )  # fmt: skip
     return kept.select(KEY, "name", *pollutants,
                        mapped.cast(EMISSION_STATUS).alias("emission_status")), lines  # fmt: skip

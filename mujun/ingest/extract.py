@@ -68,7 +68,7 @@ def extract(
             (pl.col("_i") + layout.data_start + sheet.first_row).cast(pl.Int64).alias(ROW)
         )
     )
-    grid_cols = [c for c in sheet.grid.columns]
+    grid_cols = list(sheet.grid.columns)
     data = data.filter(pl.any_horizontal(values.text(pl.col(c)).is_not_null() for c in grid_cols))
     rows_read = data.height
     wanted = {**spec.identity, **fields}
@@ -81,7 +81,8 @@ def extract(
     units, notes, factors = _units(layout, fields, source=source, spec=spec, sheet=sheet)
     parsed = data.select(ROW, *(_typed(f, present[f], wanted[f], factors.get(f)) for f in present))
     failures = [
-        _cell_failures(data, parsed, f, present[f], wanted[f], layout, sheet) for f in present
+        _cell_failures(data, parsed, f, col=present[f], f=wanted[f], layout=layout, sheet=sheet)
+        for f in present
     ]
     failures.append(_identity_failures(parsed, present, layout, sheet))
     fail = (
@@ -94,7 +95,9 @@ def extract(
     accepted = _identity(accepted, present).with_columns(
         pl.lit(sheet.file).alias(FILE), pl.lit(sheet.sheet).alias(SHEET)
     )
-    total_lines, total_notes = _totals(totals, parsed, present, wanted, factors, layout.headers)
+    total_lines, total_notes = _totals(
+        totals, parsed, present=present, wanted=wanted, factors=factors, headers=layout.headers
+    )
     all_failures = (
         pl.concat([fail, total_lines], how="vertical")
         .with_columns(pl.lit(sheet.file).alias("file"), pl.lit(sheet.sheet).alias("sheet"))
@@ -109,7 +112,8 @@ def extract(
     if unknown:
         notes.append(f"未识别的列（已忽略）：{'、'.join(unknown)}")
     raw = data.select(
-        ROW, pl.concat_str([pl.col(c).fill_null("") for c in grid_cols], separator=" | ").alias("raw")
+        ROW,
+        pl.concat_str([pl.col(c).fill_null("") for c in grid_cols], separator=" | ").alias("raw"),
     )
     return Extracted(source, sheet.file, sheet.sheet, accepted, all_failures, rows_read, raw,
                      units, tuple(notes + total_notes))  # fmt: skip
@@ -118,8 +122,10 @@ def extract(
 def _units(
     layout: Layout, fields: dict[str, FieldSpec], *, source: str, spec: Spec, sheet: RawSheet
 ) -> tuple[dict[str, str], list[str], dict[str, float]]:
-    """The unit of every numeric field: its header, else the sheet's title rows, else the
-    source's default (noted as assumed)."""
+    """The unit of every numeric field.
+
+    Its header first, else the sheet's title rows, else the source's default (noted as assumed).
+    """
     units: dict[str, str] = {}
     notes: list[str] = []
     factors: dict[str, float] = {}
@@ -164,7 +170,7 @@ def _column_label(layout: Layout, sheet: RawSheet, name: str, col: str) -> str:
 
 
 def _cell_failures(
-    data: pl.DataFrame, parsed: pl.DataFrame, name: str, col: str, f: FieldSpec,
+    data: pl.DataFrame, parsed: pl.DataFrame, name: str, *, col: str, f: FieldSpec,
     layout: Layout, sheet: RawSheet,
 ) -> pl.DataFrame:  # fmt: skip
     if f.kind in ("id", "text"):
@@ -234,7 +240,7 @@ def _identity(rows: pl.DataFrame, present: dict[str, str]) -> pl.DataFrame:
 
 
 def _totals(
-    totals: pl.DataFrame, parsed: pl.DataFrame, present: dict[str, str],
+    totals: pl.DataFrame, parsed: pl.DataFrame, *, present: dict[str, str],
     wanted: dict[str, FieldSpec], factors: dict[str, float], headers: dict[str, str],
 ) -> tuple[pl.DataFrame, list[str]]:  # fmt: skip
     """Skip 合计 rows, reporting each, and compare their numbers with the sum of the rows."""
@@ -247,8 +253,8 @@ def _totals(
         stated = typed.get_column(f).drop_nulls()
         if stated.is_empty():
             continue
-        summed = parsed.get_column(f).sum()
-        grand = stated.max()
+        summed = float(parsed.get_column(f).sum())
+        grand = float(stated.max())  # type: ignore[arg-type]
         status = "一致" if abs(grand - summed) <= max(1e-4 * abs(grand), 0.005) else "不一致"
         name = headers.get(f, f)
         notes.append(f"合计行核对 {name}：合计 {grand:,.4f}，明细之和 {summed:,.4f}（{status}）")
@@ -270,5 +276,5 @@ def _empty_failures() -> pl.DataFrame:
             "value": pl.String,
             "reason": pl.String,
             "outcome": pl.String,
-        }  # fmt: skip
+        }
     )

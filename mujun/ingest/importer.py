@@ -1,5 +1,6 @@
-"""Import one data year of departmental files into canonical facts, with a report that
-reconciles: for every file and sheet, rows read = accepted + rejected + skipped.
+"""Import one data year of departmental files into canonical facts, with a reconciling report.
+
+For every file and sheet, rows read = accepted + rejected + skipped.
 
 Firms are identified by USCC, then by a legacy taxpayer ID seen beside a USCC anywhere in the
 files, then (power data) by meter number, then by exact normalised name — each row records
@@ -144,26 +145,24 @@ def _resolve(by_source: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame
     )
     legacy = _unique_map(everything, "legacy_id")
     names = _unique_map(everything, "name_key")
-    meters = pl.DataFrame(schema={"meter": pl.String, KEY: pl.String})
+    meters: dict[str, str] = {}
     if "meters" in by_source:
-        m = by_source["meters"]
-        meters = _unique_map(
-            m.with_columns(pl.coalesce(
-                "uscc", pl.col("legacy_id").replace_strict(legacy, default=None, return_dtype=pl.String),
-                pl.col("name_key").replace_strict(names, default=None, return_dtype=pl.String),
-            ).alias("uscc")), "meter"
-        )  # fmt: skip
-        meters = pl.DataFrame({"meter": list(meters), KEY: list(meters.values())})
+        known = pl.coalesce(
+            "uscc",
+            pl.col("legacy_id").replace_strict(legacy, default=None, return_dtype=pl.String),
+            pl.col("name_key").replace_strict(names, default=None, return_dtype=pl.String),
+        )
+        meters = _unique_map(by_source["meters"].with_columns(known.alias("uscc")), "meter")
     resolved: dict[str, pl.DataFrame] = {}
     unresolved = []
-    for source, rows in by_source.items():
+    for source, found in by_source.items():
         if source == "meters":
             continue
-        meter = pl.col("meter") if "meter" in rows.columns else pl.lit(None, pl.String)
+        meter = pl.col("meter") if "meter" in found.columns else pl.lit(None, pl.String)
         by_legacy = pl.col("legacy_id").replace_strict(legacy, default=None, return_dtype=pl.String)
-        by_meter = meter.replace_strict(dict(meters.iter_rows()), default=None, return_dtype=pl.String)
+        by_meter = meter.replace_strict(meters, default=None, return_dtype=pl.String)
         by_name = pl.col("name_key").replace_strict(names, default=None, return_dtype=pl.String)
-        rows = rows.with_columns(
+        rows = found.with_columns(
             pl.coalesce("uscc", by_legacy, by_meter, by_name).alias(KEY),
             pl.when(pl.col("uscc").is_not_null()).then(pl.lit("uscc"))
             .when(by_legacy.is_not_null()).then(pl.lit("legacy"))
@@ -179,7 +178,7 @@ def _resolve(by_source: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame
             pl.lit("rejected").alias("outcome"),
         ))  # fmt: skip
         resolved[source] = rows.filter(pl.col(KEY).is_not_null())
-    return resolved, pl.concat(unresolved, how="vertical") if unresolved else dep._no_lines()  # noqa: SLF001
+    return resolved, pl.concat(unresolved, how="vertical") if unresolved else dep._no_lines()
 
 
 def _unique_map(frame: pl.DataFrame, column: str) -> dict[str, str]:
@@ -194,22 +193,18 @@ def _unique_map(frame: pl.DataFrame, column: str) -> dict[str, str]:
 def _aggregate(
     source: str, rows: pl.DataFrame, *, year: int, settings: Ingest, spec: Spec
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    match source:
-        case "tax_detail":
-            return dep.tax_detail(rows, data_year=year, settings=settings, spec=spec)
-        case "tax_wide":
-            return dep.tax_wide(rows, settings=settings)
-        case "stats":
-            return dep.stats(rows, spec=spec)
-        case "land":
-            return dep.land(rows)
-        case "energy":
-            return dep.energy(rows, settings=settings, spec=spec)
-        case "emissions":
-            return dep.emissions(rows)
-        case "register":
-            return dep.register(rows, spec=spec)
-    raise InternalError.invariant(f"no aggregation for source {source!r}")
+    steps: dict[str, Callable[[pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]]] = {
+        "tax_detail": lambda r: dep.tax_detail(r, data_year=year, settings=settings, spec=spec),
+        "tax_wide": lambda r: dep.tax_wide(r, settings=settings),
+        "stats": lambda r: dep.stats(r, spec=spec),
+        "land": dep.land,
+        "energy": lambda r: dep.energy(r, settings=settings, spec=spec),
+        "emissions": dep.emissions,
+        "register": lambda r: dep.register(r, spec=spec),
+    }
+    if source not in steps:
+        raise InternalError.invariant(f"no aggregation for source {source!r}")
+    return steps[source](rows)
 
 
 def _merge(frames: dict[str, pl.DataFrame], *, year: int) -> pl.DataFrame:
@@ -220,7 +215,16 @@ def _merge(frames: dict[str, pl.DataFrame], *, year: int) -> pl.DataFrame:
                                                pl.col("tax_wan").sum())  # fmt: skip
     firms = pl.concat([f.select(KEY) for f in frames.values()]).unique().sort(KEY)
     names = []
-    for source in ("register", "stats", "tax_detail", "tax_wide", "tax", "land", "energy", "emissions"):
+    for source in (
+        "register",
+        "stats",
+        "tax_detail",
+        "tax_wide",
+        "tax",
+        "land",
+        "energy",
+        "emissions",
+    ):
         if source not in frames:
             continue
         frame = frames[source]
@@ -232,7 +236,11 @@ def _merge(frames: dict[str, pl.DataFrame], *, year: int) -> pl.DataFrame:
     if stats_energy is not None:
         energy = pl.col("energy_tce") if "energy_tce" in firms.columns else pl.lit(None, pl.Float64)
         firms = firms.with_columns(pl.coalesce(energy, stats_energy).alias("energy_tce"))
-    above = [c for c in ("above_scale", "above_scale_stats", "above_scale_register") if c in firms.columns]
+    above = [
+        c
+        for c in ("above_scale", "above_scale_stats", "above_scale_register")
+        if c in firms.columns
+    ]
     firms = firms.with_columns(
         pl.col(KEY).alias("uscc"),
         (pl.coalesce(*names) if names else pl.lit(None, pl.String)).alias("name"),
@@ -279,7 +287,8 @@ def _file_summary(extracted: list[Extracted], failures: pl.DataFrame) -> pl.Data
         schema_overrides={"sheet": pl.String},
     )
     summary = base.join(counts, on=["file", "sheet"], how="left", nulls_equal=True).with_columns(
-        pl.col("rejected").fill_null(0).cast(pl.Int64), pl.col("skipped").fill_null(0).cast(pl.Int64)
+        pl.col("rejected").fill_null(0).cast(pl.Int64),
+        pl.col("skipped").fill_null(0).cast(pl.Int64),
     )
     summary = summary.with_columns(
         (pl.col("rows_read") - pl.col("rejected") - pl.col("skipped")).alias("accepted")
@@ -318,7 +327,10 @@ def _plausibility(facts: pl.DataFrame, settings: Ingest) -> pl.DataFrame:
     ]  # fmt: skip
     found = [
         facts.filter(cond.fill_null(False)).select(
-            "uscc", "name", pl.lit(label).alias("check"), value.alias("value"),
+            "uscc",
+            "name",
+            pl.lit(label).alias("check"),
+            value.alias("value"),
             pl.lit(message).alias("message"),
         )
         for cond, label, value, message in checks
