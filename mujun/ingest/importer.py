@@ -207,47 +207,39 @@ def _aggregate(
     return steps[source](rows)
 
 
+_MERGE_ORDER = ("register", "stats", "tax", "tax_detail", "tax_wide", "land", "energy", "emissions")
+"""A column several sources carry (name, industry code) comes from the first that has it."""
+
+
 def _merge(frames: dict[str, pl.DataFrame], *, year: int) -> pl.DataFrame:
-    """One row per firm: the register first, then every other source's columns."""
+    """One row per firm with every source's columns."""
     if "tax_detail" in frames and "tax_wide" in frames:
         both = pl.concat([frames.pop("tax_detail"), frames.pop("tax_wide")], how="diagonal_relaxed")
-        frames["tax"] = both.group_by(KEY).agg(pl.col("name").drop_nulls().first(),
-                                               pl.col("tax_wan").sum())  # fmt: skip
+        frames["tax"] = both.group_by(KEY).agg(
+            pl.col("name").drop_nulls().first(), pl.col("tax_wan").sum()
+        )
     firms = pl.concat([f.select(KEY) for f in frames.values()]).unique().sort(KEY)
-    names = []
-    for source in (
-        "register",
-        "stats",
-        "tax_detail",
-        "tax_wide",
-        "tax",
-        "land",
-        "energy",
-        "emissions",
-    ):
-        if source not in frames:
-            continue
+    for source in (s for s in _MERGE_ORDER if s in frames):
         frame = frames[source]
-        if "name" in frame.columns:
-            names.append(pl.col(f"name_{source}"))
-            frame = frame.rename({"name": f"name_{source}"})
-        firms = firms.join(frame, on=KEY, how="left", suffix=f"_{source}")
-    stats_energy = pl.col("stats_energy_tce") if "stats_energy_tce" in firms.columns else None
-    if stats_energy is not None:
+        renamed = {c: f"{c}@{source}" for c in frame.columns if c != KEY}
+        firms = firms.join(frame.rename(renamed), on=KEY, how="left")
+    merged: dict[str, list[str]] = {}
+    for col in firms.columns:
+        if "@" in col:
+            merged.setdefault(col.split("@")[0], []).append(col)
+    # 规上 status: the statistics bureau's list is the authority, the register's flag next.
+    if "above_scale" in merged:
+        merged["above_scale"].sort(key=lambda c: not c.endswith("@stats"))
+    firms = firms.select(KEY, *(pl.coalesce(cols).alias(name) for name, cols in merged.items()))
+    if "stats_energy_tce" in firms.columns:  # the energy file first, the statistics next
         energy = pl.col("energy_tce") if "energy_tce" in firms.columns else pl.lit(None, pl.Float64)
-        firms = firms.with_columns(pl.coalesce(energy, stats_energy).alias("energy_tce"))
-    above = [
-        c
-        for c in ("above_scale", "above_scale_stats", "above_scale_register")
-        if c in firms.columns
-    ]
+        firms = firms.with_columns(pl.coalesce(energy, "stats_energy_tce").alias("energy_tce"))
+    above = pl.col("above_scale") if "above_scale" in firms.columns else pl.lit(None)
     firms = firms.with_columns(
         pl.col(KEY).alias("uscc"),
-        (pl.coalesce(*names) if names else pl.lit(None, pl.String)).alias("name"),
         pl.lit(year, pl.Int32).alias("year"),
-        (pl.coalesce(*(pl.col(c) for c in above)) if above else pl.lit(None)).fill_null(False)
-        .alias("above_scale"),
-    )  # fmt: skip
+        above.fill_null(False).alias("above_scale"),  # in neither list: 规下
+    )
     return firms.select(
         (pl.col(c) if c in firms.columns else pl.lit(None)).cast(t).alias(c)
         for c, t in FACT_SCHEMA.items()
