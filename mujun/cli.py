@@ -18,7 +18,7 @@ from mujun import store as st
 from mujun.engine import score as score_frame
 from mujun.errors import MujunError
 from mujun.ingest import FactsRead, read_facts
-from mujun.ingest.importer import import_year
+from mujun.ingest.importer import ImportResult, import_year
 from mujun.profiles import Profile, available_profiles, load_profile
 from mujun.profiles.loader import resolve_profile_path
 from mujun.report import check_table_path, class_summary, write_table
@@ -166,25 +166,29 @@ def import_cmd(
     report_path = write_import_report(
         result, report or out_path.with_name(f"{out_path.stem}_import_report.xlsx")
     )
+    _print_import(result, year)
+    out.print(f"事实数据 / facts: {written}", markup=False)
+    out.print(f"导入报告 / import report: {report_path}", markup=False)
+
+
+def _print_import(result: ImportResult, year: int) -> None:
     _print_frame(
         result.files.select(
             pl.col("file").str.extract(r"([^/\\]+)$", 1),
-            "sheet",
-            "source",
-            "rows_read",
-            "accepted",
-            "rejected",
-            "skipped",
+            "sheet", "source", "rows_read", "accepted", "rejected", "skipped",
         ).rename(_IMPORT_HEADERS, strict=False),
         f"{year} 年度数据导入（读取 = 接受 + 拒绝 + 跳过）",
-    )
+    )  # fmt: skip
     out.print(
         f"企业 {result.facts.height} 家；合理性提示 {result.warnings.height} 条；"
         f"按名称匹配 {int(result.firms['name_match'].sum())} 家",
         markup=False,
     )
-    out.print(f"事实数据 / facts: {written}", markup=False)
-    out.print(f"导入报告 / import report: {report_path}", markup=False)
+    for row in (
+        result.failures.filter(pl.col("outcome") == "rejected").head(5).iter_rows(named=True)
+    ):
+        where = f"{Path(row['file']).name} 第{row['row']}行 {row['column']}"
+        out.print(f"  {where} = {row['value']!r}：{row['reason']}", markup=False)
 
 
 _IMPORT_HEADERS = {"file": "文件", "sheet": "工作表", "source": "类别", "rows_read": "读取",

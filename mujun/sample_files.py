@@ -70,8 +70,8 @@ def tax_detail(facts: pl.DataFrame, path: Path, *, seed: int = 0) -> Path:
             part = left if i == len(_ITEM_SHARES) - 1 else round(cents * share)
             left -= part
             month = int(rng.integers(1, 12))
-            rows.append([uscc, name, item, "", f"{year}-{month:02d}-01", f"{year}-{month + 1:02d}-15",
-                         f"{part / 100:,.2f}"])  # fmt: skip
+            period, paid = f"{year}-{month:02d}-01", f"{year}-{month + 1:02d}-15"
+            rows.append([uscc, name, item, "", period, paid, f"{part / 100:,.2f}"])
             total += part / 100
         rows.append([uscc, name, "个人所得税", "工资薪金所得", f"{year}-03-01", f"{year}-04-15",
                      f"{rng.integers(1000, 90000) / 100:,.2f}"])  # fmt: skip

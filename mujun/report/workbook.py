@@ -25,7 +25,8 @@ def write_workbook(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = openpyxl.Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    if book.active is not None:
+        book.remove(book.active)
     for title, frame in sheets.items():
         sheet = book.create_sheet(title[:31])
         names = [headers.get(c, c) for c in frame.columns]
