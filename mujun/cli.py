@@ -93,7 +93,8 @@ def demo(
     """Run the whole job on the bundled sample county and print the class summary."""
     prof = load_profile(profile)
     run = demo_mod.run_demo(out_dir, profile=prof)
-    _report_reading(run.read, run.rejects_path)
+    _print_import(run.imported, run.year + prof.data_year_offset)
+    out.print(f"导入报告 / import report: {run.import_report_path}", markup=False)
     _print_summary(run.result, prof, f"{prof.meta.title}（示范县样例数据）", run.year)
     out.print(f"公示名单 / class list: [bold]{run.class_list_path}[/]")
     out.print(f"完整结果 / full results: [bold]{run.result_path}[/]")

@@ -10,13 +10,24 @@ import polars as pl
 from mujun import store as st
 from mujun.engine import score
 from mujun.errors import DataError
-from mujun.ingest import FactsRead, read_facts
+from mujun.ingest.importer import ImportResult, import_year
 from mujun.profiles.models import Profile
 from mujun.report import class_list, write_table
+from mujun.report.import_report import write_import_report
 from mujun.score import needs_previous_year
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 DATA_YEARS = (2022, 2023)
+SOURCE_FILES = {
+    "tax": ("tax_payments.xlsx",),
+    "stats": ("stats_above_scale.xlsx",),
+    "land": ("land_parcels.csv",),
+    "energy": ("energy.xlsx", "power.xls"),
+    "meters": ("meters.csv",),
+    "emissions": ("emissions.csv",),
+    "register": ("register.xlsx",),
+}
+"""The departments' files of each sample year (`data/make_sample.py` writes them)."""
 
 
 @dataclass(frozen=True)
@@ -24,11 +35,13 @@ class DemoRun:
     """What the demo produced."""
 
     year: int
-    read: FactsRead
+    imported: ImportResult
+    """The latest data year's import (its report is written beside the results)."""
     result: pl.DataFrame
     result_path: Path
     class_list_path: Path
     rejects_path: Path
+    import_report_path: Path
     db_path: Path
     published: dict[int, int]
     """Evaluation year → published run id."""
@@ -37,20 +50,22 @@ class DemoRun:
     firm_history: pl.DataFrame | None
 
 
-def sample_file(data_year: int) -> Path:
-    """The sample facts of one data year.
+def sample_files(data_year: int) -> dict[str, list[Path]]:
+    """The sample departments' files of one data year, by `mujun import` source.
 
     Raises:
         DataError: the sample is not there (a checkout without ``data/``).
     """
-    path = SAMPLE_DIR / f"facts_{data_year}.csv"
-    if not path.is_file():
+    folder = SAMPLE_DIR / str(data_year)
+    files = {src: [folder / name for name in names] for src, names in SOURCE_FILES.items()}
+    missing = [str(p) for paths in files.values() for p in paths if not p.is_file()]
+    if missing:
         msg = (
-            f"Sample data {path} not found.\nHint: run `python data/make_sample.py` in the "
-            "mujun checkout, or install mujun from its checkout (pip install -e .)."
+            f"Sample data missing: {', '.join(missing)}.\nHint: run `python data/make_sample.py`"
+            " in the mujun checkout, or install mujun from its checkout (pip install -e .)."
         )
         raise DataError(msg)
-    return path
+    return files
 
 
 def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
@@ -63,43 +78,40 @@ def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
     published: dict[int, int] = {}
     with st.Store.open(db_path) as store:
         for data_year in DATA_YEARS:
-            path = sample_file(data_year)
-            read = read_facts(path)
-            source = {
-                "file": path.name,
-                "sha256": st.file_sha256(path),
-                "rows_read": read.rows_read,
-                "accepted": read.accepted,
-            }
-            batch = st.save_facts(store, read.facts, sources=[source])
+            imported = import_year(sample_files(data_year), year=data_year, settings=profile.ingest)
+            sources = [
+                {"file": Path(f).name, "sha256": st.file_sha256(f), "rows_read": r, "accepted": a}
+                for f, r, a in imported.files.select("file", "rows_read", "accepted").unique(
+                    "file", maintain_order=True).iter_rows()
+            ]  # fmt: skip
+            facts = imported.facts
+            batch = st.save_facts(store, facts, sources=sources)
             previous = st.latest_facts(store, data_year - 1)
             year = data_year - profile.data_year_offset
             if previous is None and needs_previous_year(profile):
                 continue  # the sample has no year before its first: nothing to benchmark against
-            result = score(
-                read.facts, profile=profile, year=year, history=previous[1] if previous else None
-            )
+            result = score(facts, profile=profile, year=year,
+                           history=previous[1] if previous else None)  # fmt: skip
             run_id = st.save_run(
-                store,
-                result,
-                profile=profile,
-                evaluation_year=year,
-                input_fingerprint=st.fingerprint(read.facts),
-                batch_id=batch,
-                history_batch_id=previous[0] if previous else None,
-                note="mujun demo",
-            )
+                store, result, profile=profile, evaluation_year=year,
+                input_fingerprint=st.fingerprint(facts), batch_id=batch,
+                history_batch_id=previous[0] if previous else None, note="mujun demo",
+            )  # fmt: skip
             published[year] = st.publish(store, year=year, run_id=run_id, supersede=True)[0]
         transition, firm, firm_history = _two_year_view(store, sorted(published))
     return DemoRun(
         year=year,
-        read=read,
+        imported=imported,
         result=result,
         result_path=write_table(result, out_dir / f"results_{year}.parquet"),
         class_list_path=write_table(
             class_list(result, profile=profile), out_dir / f"class_list_{year}.csv"
         ),
-        rejects_path=out_dir / f"rejected_rows_{year}.csv",
+        rejects_path=write_table(
+            imported.failures.filter(pl.col("outcome") == "rejected"),
+            out_dir / f"rejected_rows_{year}.csv",
+        ),
+        import_report_path=write_import_report(imported, out_dir / f"import_report_{year}.xlsx"),
         db_path=db_path,
         published=published,
         transition=transition,
