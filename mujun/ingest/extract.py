@@ -61,15 +61,14 @@ def extract(
     sheet: RawSheet, layout: Layout, *, source: str, fields: dict[str, FieldSpec], spec: Spec
 ) -> Extracted:
     """Parse every data row of ``sheet`` according to ``layout``."""
-    data = (
-        sheet.grid.slice(layout.data_start)
-        .with_row_index("_i")
-        .with_columns(
-            (pl.col("_i") + layout.data_start + sheet.first_row).cast(pl.Int64).alias(ROW)
-        )
-    )
     grid_cols = list(sheet.grid.columns)
-    data = data.filter(pl.any_horizontal(values.text(pl.col(c)).is_not_null() for c in grid_cols))
+    original = sheet.grid.slice(layout.data_start).with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + layout.data_start + sheet.first_row).alias(ROW)
+    )
+    # Every cell is normalised once (NFKC, missing markers → null); all checks read this.
+    data = original.select(ROW, *(values.text(pl.col(c)).alias(c) for c in grid_cols))
+    filled = data.select(pl.any_horizontal(pl.col(c).is_not_null() for c in grid_cols)).to_series()
+    data, original = data.filter(filled), original.filter(filled)
     rows_read = data.height
     wanted = {**spec.identity, **fields}
     present = {f: c for f, c in layout.columns.items() if f in wanted}
@@ -111,7 +110,7 @@ def extract(
     unknown = [h for h in layout.unknown if h not in ("序号", "No", "NO", "编号")]
     if unknown:
         notes.append(f"未识别的列（已忽略）：{'、'.join(unknown)}")
-    raw = data.select(
+    raw = original.select(
         ROW,
         pl.concat_str([pl.col(c).fill_null("") for c in grid_cols], separator=" | ").alias("raw"),
     )
@@ -156,7 +155,7 @@ def _units(
 
 
 def _typed(name: str, col: str, f: FieldSpec, factor: float | None) -> pl.Expr:
-    cell = values.text(pl.col(col))
+    cell = pl.col(col)  # already normalised text
     if f.kind == "id":
         return uscc.normalise(cell).alias(name)
     value = values.parse(f.kind, cell)
@@ -175,8 +174,9 @@ def _cell_failures(
 ) -> pl.DataFrame:  # fmt: skip
     if f.kind in ("id", "text"):
         return _empty_failures()
-    given = values.text(pl.col(col))
-    frame = data.select(ROW, given.alias("value")).with_columns(parsed.get_column(name).alias("_v"))
+    frame = data.select(ROW, pl.col(col).alias("value")).with_columns(
+        parsed.get_column(name).alias("_v")
+    )
     bad = frame.filter(pl.col("value").is_not_null() & pl.col("_v").is_null())
     return bad.select(
         pl.col(ROW).alias("row"),
@@ -229,7 +229,7 @@ def _is_legacy(code: pl.Expr) -> pl.Expr:
 def _identity(rows: pl.DataFrame, present: dict[str, str]) -> pl.DataFrame:
     code = pl.col("uscc") if "uscc" in present else pl.lit(None, pl.String)
     legacy_col = pl.col("legacy_id") if "legacy_id" in present else pl.lit(None, pl.String)
-    name = values.text(pl.col("name")) if "name" in present else pl.lit(None, pl.String)
+    name = pl.col("name") if "name" in present else pl.lit(None, pl.String)
     is_legacy = _is_legacy(code).fill_null(False)
     return rows.with_columns(
         pl.when(~is_legacy).then(code).alias("uscc"),
@@ -258,7 +258,7 @@ def _totals(
         status = "一致" if abs(grand - summed) <= max(1e-4 * abs(grand), 0.005) else "不一致"
         name = headers.get(f, f)
         notes.append(f"合计行核对 {name}：合计 {grand:,.4f}，明细之和 {summed:,.4f}（{status}）")
-    label = pl.coalesce(values.text(pl.col(c)) for c in totals.columns if c.startswith("c"))
+    label = pl.coalesce(pl.col(c) for c in totals.columns if c.startswith("c"))
     lines = totals.select(
         pl.col(ROW).alias("row"), pl.lit("（合计行）").alias("column"),
         label.alias("value"),
