@@ -96,7 +96,7 @@ def period_year(cell: pl.Expr) -> pl.Expr:
 
 
 def is_total_row(cells: list[pl.Expr]) -> pl.Expr:
-    """A 合计 / 小计 / 总计 row: one of the (already normalised, see `text`) cells is such a word."""
+    """A 合计 / 小计 / 总计 row: one of the cells (normalised by `text`) is such a word."""
     pattern = "^(" + "|".join(TOTAL_WORDS) + ")"
     # NOTE: fill_null — a blank cell must not make the test unknown, or `filter` would drop
     # the row from both the total and the data side.
