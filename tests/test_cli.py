@@ -187,3 +187,26 @@ def test_nested_column_is_named_and_debug_shows_traceback(tmp_path: Path) -> Non
     debug = _mujun("--debug", *args)
     assert debug.returncode != 0
     assert "Traceback" in debug.stderr
+
+
+def test_import_command_writes_facts_and_report(tmp_path: Path) -> None:
+    from mujun.sample_files import write_all  # noqa: PLC0415
+
+    files = write_all(make_facts(60, seed=9, year=2023), tmp_path / "in")
+    args = ["import", "--year", "2023", "--out", str(tmp_path / "facts.parquet")]
+    for source, paths in files.items():
+        for path in paths:
+            args += [f"--{source}", str(path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "读取 = 接受 + 拒绝 + 跳过" in result.output
+    facts = pl.read_parquet(tmp_path / "facts.parquet")
+    assert facts.height == 60
+    report = tmp_path / "facts_import_report.xlsx"
+    import openpyxl  # noqa: PLC0415
+
+    book = openpyxl.load_workbook(report)
+    assert book.sheetnames == ["文件汇总", "问题行", "企业数据来源", "合理性检查"]
+    assert [c.value for c in book["文件汇总"][1]][:4] == ["文件", "工作表", "数据类别", "读取行数"]
+    empty = runner.invoke(app, ["import", "--year", "2023", "--out", str(tmp_path / "x.parquet")])
+    assert empty.exit_code != 0 and "No files given" in str(empty.exception)

@@ -92,14 +92,16 @@ def extract(
     bad = fail.get_column("row").unique().implode()
     accepted = parsed.filter(~pl.col(ROW).is_in(bad))
     accepted = _identity(accepted, present).with_columns(
-        pl.lit(sheet.file).alias(FILE), pl.lit(sheet.sheet).alias(SHEET)
+        pl.lit(sheet.file).alias(FILE), pl.lit(sheet.sheet, pl.String).alias(SHEET)
     )
     total_lines, total_notes = _totals(
         totals, parsed, present=present, wanted=wanted, factors=factors, headers=layout.headers
     )
     all_failures = (
         pl.concat([fail, total_lines], how="vertical")
-        .with_columns(pl.lit(sheet.file).alias("file"), pl.lit(sheet.sheet).alias("sheet"))
+        .with_columns(
+            pl.lit(sheet.file).alias("file"), pl.lit(sheet.sheet, pl.String).alias("sheet")
+        )
         .select(FAILURE_COLUMNS)
     )
     counted = accepted.height + all_failures.select("row").n_unique()

@@ -104,7 +104,7 @@ def _match(
     for j, options in enumerate(names):
         hit = None
         for option in options:
-            base, unit = split_unit(option)
+            base, unit = split_unit(re.sub(r"\s", "", option))
             key = lookup.get(norm(base)) or lookup.get(norm(option))
             if key is not None and key not in columns:
                 hit = (key, option, unit)

@@ -252,7 +252,7 @@ def _failures(extracted: list[Extracted], later: list[pl.DataFrame]) -> pl.DataF
         [e.failures for e in extracted] + [x for x in later if x.height], how="vertical_relaxed"
     )
     raw = pl.concat(
-        [e.raw.with_columns(pl.lit(e.file).alias("file"), pl.lit(e.sheet).alias("sheet"))
+        [e.raw.with_columns(pl.lit(e.file).alias("file"), pl.lit(e.sheet, pl.String).alias("sheet"))
          for e in extracted], how="vertical_relaxed",
     ).rename({ROW: "row"})  # fmt: skip
     return lines.join(raw, on=["file", "sheet", "row"], how="left", nulls_equal=True).sort(

@@ -45,6 +45,12 @@ def problem(expr: pl.Expr) -> pl.Expr:
         .then(pl.lit("统一社会信用代码含有不允许的字母 I/O/S/V/Z（常为 0/1 录入错误）"))
         .when(~expr.str.contains(_SHAPE))
         .then(pl.lit("统一社会信用代码含有非法字符"))
+        .when((expr.str.slice(17, 1) != expected) & expr.str.contains(r"^\d{15}0{3}$"))
+        .then(
+            pl.lit(
+                "统一社会信用代码末尾变成了0，多半被 Excel 存成了数字（只保留15位），请将该列按文本导出"
+            )
+        )
         .when(expr.str.slice(17, 1) != expected)
         .then(pl.lit("统一社会信用代码校验位错误（GB 32100-2015）"))
     )
