@@ -48,7 +48,8 @@ def problem(expr: pl.Expr) -> pl.Expr:
         .when((expr.str.slice(17, 1) != expected) & expr.str.contains(r"^\d{15}0{3}$"))
         .then(
             pl.lit(
-                "统一社会信用代码末尾变成了0，多半被 Excel 存成了数字（只保留15位），请将该列按文本导出"
+                "统一社会信用代码末尾变成了0，多半被 Excel 存成了数字（只保留15位），"
+                "请将该列按文本导出"
             )
         )
         .when(expr.str.slice(17, 1) != expected)
