@@ -16,6 +16,7 @@ import polars as pl
 
 from mujun.errors import DataError
 from mujun.ingest import uscc, values
+from mujun.ingest.read import read_sheets
 from mujun.schema import FACT_SCHEMA, FACTS, REQUIRED_FACTS
 
 ROW = "_row"
@@ -108,32 +109,46 @@ def read_facts(path: str | Path, /, *, sheet: str | None = None) -> FactsRead:
 
 
 def _read_raw(path: Path, *, sheet: str | None) -> tuple[pl.DataFrame, str | None]:
+    """The file's rows under its first row as header, with true spreadsheet row numbers."""
     suffix = path.suffix.lower()
-    if not path.is_file():
-        raise DataError.unreadable(str(path), "no such file", hint="check the path.")
-    try:
-        if suffix == ".parquet":
-            frame, sheet_name = pl.read_parquet(path), None
-        elif suffix == ".csv":
-            frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
-            sheet_name = None
-        elif suffix in (".xlsx", ".xlsm", ".xls"):
-            frame = pl.read_excel(path, engine="calamine", sheet_name=sheet, infer_schema_length=0)
-            sheet_name = sheet or "(first sheet)"
-        else:
-            raise DataError.unreadable(
-                str(path),
-                f"unsupported file type {suffix!r}",
-                hint="use .parquet, .csv or .xlsx (`mujun import` reads the departments' files).",
-            )
-    except DataError:
-        raise
-    except Exception as exc:
+    if suffix not in (".parquet", ".csv", ".xlsx", ".xlsm", ".xls"):
         raise DataError.unreadable(
-            str(path), f"{type(exc).__name__}: {exc}", hint="is it a valid, unprotected file?"
-        ) from None
-    # Header row is spreadsheet row 1, so the first data row is row 2.
-    return frame.with_row_index(ROW, offset=2).cast({ROW: pl.Int64}), sheet_name
+            str(path), f"unsupported file type {suffix!r}",
+            hint="use .parquet, .csv or .xlsx (`mujun import` reads the departments' files).",
+        )  # fmt: skip
+    if suffix == ".parquet":
+        if not path.is_file():
+            raise DataError.unreadable(str(path), "no such file", hint="check the path.")
+        try:
+            frame = pl.read_parquet(path)
+        except Exception as exc:  # any reader failure is a problem with the file
+            raise DataError.unreadable(str(path), f"{type(exc).__name__}: {exc}",
+                                       hint="is it a valid Parquet file?") from None  # fmt: skip
+        return frame.with_row_index(ROW, offset=2).cast({ROW: pl.Int64}), None
+    sheets = read_sheets(path)
+    chosen = next((s for s in sheets if sheet is None or s.sheet == sheet), None)
+    if chosen is None:
+        names = ", ".join(str(s.sheet) for s in sheets)
+        raise DataError.unreadable(str(path), f"no sheet named {sheet!r}", hint=f"sheets: {names}.")
+    grid = chosen.grid
+    if grid.height == 0:
+        raise DataError.unreadable(str(path), "the sheet is empty", hint="export it again.")
+    header = [str(v).strip() if v is not None else "" for v in grid.row(0)]
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise DataError.unreadable(
+            str(path), f"repeated column headers {repeated}", hint="give each column one header."
+        )
+    headers = {
+        c: (h or f"(空列{i + 1})")
+        for i, (c, h) in enumerate(zip(grid.columns, header, strict=True))
+    }
+    frame = (
+        grid.slice(1)
+        .rename(headers)
+        .with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + chosen.first_row + 1).alias(ROW))
+    )
+    return frame, chosen.sheet
 
 
 def _canonical_names(columns: list[str]) -> dict[str, str]:
