@@ -8,6 +8,7 @@ in kWh, emissions in tonnes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -169,6 +170,16 @@ REQUIRED_FACTS: Final[tuple[str, ...]] = tuple(f.name for f in FACT_FIELDS if f.
 FACT_SCHEMA: Final[pl.Schema] = pl.Schema({f.name: f.dtype for f in FACT_FIELDS})
 
 POLLUTANTS_T: Final = ("cod_t", "nh3n_t", "so2_t", "nox_t")
+
+
+def canonical_columns(present: Iterable[str], /) -> list[pl.Expr]:
+    """Every canonical fact in schema order, cast to its dtype; absent ones as typed nulls."""
+    have = set(present)
+    return [
+        (pl.col(name) if name in have else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in FACT_SCHEMA.items()
+    ]
+
 
 POLLUTION_EQUIVALENT_KG: Final[dict[str, float]] = {
     # 污染当量值 (kg per pollution equivalent), Environmental Protection Tax Law, annex 2/3.

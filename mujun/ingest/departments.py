@@ -38,23 +38,34 @@ def _lines(frame: pl.DataFrame, reason: pl.Expr | str, outcome: str, column: str
     )  # fmt: skip
 
 
+def split_repeats(
+    rows: pl.DataFrame, /, *, key: Sequence[str], values: Sequence[str]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Split rows into (kept, exact repeats, conflicts).
+
+    An exact repeat has the same key and values as an earlier row; conflicts are all rows of a
+    key whose remaining rows disagree. Kept rows have one row per key.
+    """
+    repeat = rows.select(~pl.struct(*key, *values).is_first_distinct()).to_series()
+    skipped = rows.filter(repeat)
+    rest = rows.filter(~repeat)
+    clash = rest.select(pl.struct(*key).is_duplicated()).to_series()
+    return rest.filter(~clash), skipped, rest.filter(clash)
+
+
 def one_row_per_firm(
     rows: pl.DataFrame, fields: Sequence[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Keep one row per firm; skip exact repeats, reject firms whose rows disagree."""
     if rows.is_empty():
         return rows, _no_lines()
-    repeat = ~pl.struct(KEY, *fields).is_first_distinct()
-    skipped = rows.filter(repeat)
-    kept = rows.filter(~repeat)
-    clash = pl.col(KEY).is_duplicated()
-    conflicts = kept.filter(clash)
+    kept, skipped, conflicts = split_repeats(rows, key=[KEY], values=fields)
     lines = pl.concat([
         _lines(skipped, "同一企业的重复行（数值完全相同），已跳过", "skipped", "（重复行）"),
         _lines(conflicts, "同一企业在本部门数据中出现多行且数值不同（冲突），请核实后只保留一行",
                "rejected", "（冲突）"),
     ], how="vertical")  # fmt: skip
-    return kept.filter(~clash), lines
+    return kept, lines
 
 
 def _no_lines() -> pl.DataFrame:

@@ -16,6 +16,7 @@ import polars as pl
 
 from mujun.errors import DataError
 from mujun.ingest import uscc, values
+from mujun.ingest.departments import split_repeats
 from mujun.ingest.read import read_sheets
 from mujun.schema import FACT_SCHEMA, FACTS, REQUIRED_FACTS
 
@@ -212,31 +213,19 @@ def _cell_failures(raw: pl.DataFrame, typed: pl.DataFrame, col: str) -> pl.DataF
 
 def _duplicates(good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Skip exact repeats; reject every row of a firm-year whose rows disagree."""
-    values = [c for c in good.columns if c != ROW]
-    repeat = good.select(~pl.struct(values).is_first_distinct()).to_series()
-    skipped = good.filter(repeat)
-    kept = good.filter(~repeat)
-    conflict_mask = kept.select(pl.struct("uscc", "year").is_duplicated()).to_series()
-    conflicts = kept.filter(conflict_mask)
+    values = [c for c in good.columns if c not in (ROW, "uscc", "year")]
+    kept, skipped, conflicts = split_repeats(good, key=["uscc", "year"], values=values)
+
+    def lines(frame: pl.DataFrame, reason: str, outcome: str) -> pl.DataFrame:
+        return frame.select(
+            pl.col(ROW).alias("row"), pl.lit("uscc").alias("column"), pl.col("uscc").alias("value"),
+            pl.lit(reason).alias("reason"), pl.lit(outcome).alias("outcome"),
+        )  # fmt: skip
+
+    conflict = "同一企业同一年度有多行且数值不一致（冲突），请核实后只保留一行"
     failures = pl.concat(
-        [
-            skipped.select(
-                pl.col(ROW).alias("row"),
-                pl.lit("uscc").alias("column"),
-                pl.col("uscc").alias("value"),
-                pl.lit("与前面某行完全相同，重复行已跳过").alias("reason"),
-                pl.lit("skipped").alias("outcome"),
-            ),
-            conflicts.select(
-                pl.col(ROW).alias("row"),
-                pl.lit("uscc").alias("column"),
-                pl.col("uscc").alias("value"),
-                pl.lit("同一企业同一年度有多行且数值不一致（冲突），请核实后只保留一行").alias(
-                    "reason"
-                ),
-                pl.lit("rejected").alias("outcome"),
-            ),
-        ],
+        [lines(skipped, "与前面某行完全相同，重复行已跳过", "skipped"),
+         lines(conflicts, conflict, "rejected")],
         how="vertical",
-    )
-    return kept.filter(~conflict_mask), failures
+    )  # fmt: skip
+    return kept, failures

@@ -22,7 +22,7 @@ from mujun.ingest.headers import locate
 from mujun.ingest.read import read_sheets
 from mujun.ingest.spec import FieldSpec, Spec, load_spec
 from mujun.profiles.models import Ingest
-from mujun.schema import FACT_SCHEMA
+from mujun.schema import canonical_columns
 
 SOURCES = ("tax", "stats", "land", "energy", "meters", "emissions", "register")
 """Options of `import_year` (``tax`` takes payment-level or firm-level files, told apart by
@@ -240,10 +240,7 @@ def _merge(frames: dict[str, pl.DataFrame], *, year: int) -> pl.DataFrame:
         pl.lit(year, pl.Int32).alias("year"),
         above.fill_null(False).alias("above_scale"),  # in neither list: 规下
     )
-    return firms.select(
-        (pl.col(c) if c in firms.columns else pl.lit(None)).cast(t).alias(c)
-        for c, t in FACT_SCHEMA.items()
-    )
+    return firms.select(canonical_columns(firms.columns))
 
 
 # ---- reports ---- #

@@ -12,6 +12,7 @@ from mujun.schema import (
     POLLUTANTS_T,
     POLLUTION_EQUIVALENT_KG,
     REQUIRED_FACTS,
+    canonical_columns,
 )
 
 _DAYS_PER_YEAR = 365.25
@@ -35,10 +36,7 @@ def conform(lf: pl.LazyFrame, /, *, source: str = "facts") -> pl.LazyFrame:
             hint="canonical facts need these columns; `mujun import` builds them from the "
             "departments' spreadsheets, or see mujun/schema.py for names and units.",
         )
-    canonical = [
-        (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
-        for name, dtype in FACT_SCHEMA.items()
-    ]
+    canonical = canonical_columns(present)
     extra = [c for c in present if c not in FACT_SCHEMA]
     return lf.select(*canonical, *extra).with_columns(
         # NOTE: NaN and ±inf are not amounts; they become unknown so no division can spread them.

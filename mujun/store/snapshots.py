@@ -15,7 +15,7 @@ import polars as pl
 
 from mujun.errors import DataError, StoreError
 from mujun.profiles.models import Profile
-from mujun.schema import FACT_SCHEMA, Col, item_col
+from mujun.schema import FACT_SCHEMA, Col, canonical_columns, item_col
 from mujun.store.db import Store, engine_version
 
 RESULT_COLUMNS = (
@@ -65,10 +65,9 @@ def save_facts(store: Store, facts: pl.DataFrame, /, *, sources: list[dict[str, 
             "Hint: store each year's facts separately."
         )
         raise DataError(msg)
-    canonical = facts.select(
-        (pl.col(c) if c in facts.columns else pl.lit(None)).cast(t).alias(c)
-        for c, t in FACT_SCHEMA.items()
-    ).with_columns(pl.col(pl.Enum).cast(pl.String))
+    canonical = facts.select(canonical_columns(facts.columns)).with_columns(
+        pl.col(pl.Enum).cast(pl.String)
+    )
     with store.transaction() as con:
         batch_id = store.next_id("batches", "batch_id")
         con.execute(
