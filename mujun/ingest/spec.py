@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from mujun.profiles.models import Strict
+from mujun.profiles._base import Strict
 
 Kind = Literal["id", "text", "number", "integer", "flag", "date", "period"]
 SPEC_FILE = Path(__file__).with_name("sources.toml")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-from mujun.profiles.models import Condition, expand_divisions
+from mujun.profiles._base import Condition, expand_divisions
 
 _OPS: dict[str, Callable[[pl.Expr, float], pl.Expr]] = {
     "<": operator.lt,

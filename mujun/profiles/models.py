@@ -9,114 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from mujun.schema import FLAG_MEASURES, NUMERIC_MEASURES, POOL_COLUMNS
-
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_DIVISION_SPEC = re.compile(r"^(\d{2})(?:-(\d{2}))?$")
-
-Comparison = Literal["<", "<=", ">", ">=", "==", "!="]
-Fallback = Literal["zero", "cohort_mean", "penalty", "full"]
-PositiveFloat = Annotated[float, Field(gt=0)]
-Share = Annotated[float, Field(ge=0, le=1)]
-
-
-class Strict(BaseModel):
-    """Base of every profile model: unknown keys are errors and instances are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_id(value: str, what: str) -> str:
-    if not _ID.match(value) or "__" in value:
-        msg = f"{what} {value!r} must be lower_snake_case letters, digits and single underscores"
-        raise ValueError(msg)
-    return value
-
-
-def expand_divisions(specs: tuple[str, ...]) -> tuple[str, ...]:
-    """Expand division specs such as ``"13-43"`` or ``"44"`` into 2-digit division codes."""
-    out: list[str] = []
-    for spec in specs:
-        m = _DIVISION_SPEC.match(spec.strip())
-        if m is None:
-            msg = f"industry division {spec!r} must look like '13' or '13-43' (GB/T 4754-2017)"
-            raise ValueError(msg)
-        lo = int(m.group(1))
-        hi = int(m.group(2) or lo)
-        if hi < lo:
-            msg = f"industry division range {spec!r} runs backwards"
-            raise ValueError(msg)
-        out.extend(f"{d:02d}" for d in range(lo, hi + 1))
-    return tuple(out)
-
-
-def _pool_columns(value: tuple[str, ...]) -> tuple[str, ...]:
-    bad = [c for c in value if c not in POOL_COLUMNS]
-    if bad:
-        msg = f"{bad} cannot group or rank firms; use any of {sorted(POOL_COLUMNS)}"
-        raise ValueError(msg)
-    return value
-
-
-def _divisions(value: tuple[str, ...]) -> tuple[str, ...]:
-    expand_divisions(value)
-    return value
-
-
-RuleId = Annotated[str, AfterValidator(lambda v: _check_id(v, "rule id"))]
-PoolColumns = Annotated[tuple[str, ...], AfterValidator(_pool_columns)]
-"""Columns that may define pools and benchmark groups (see `mujun.schema.POOL_COLUMNS`)."""
-Divisions = Annotated[tuple[str, ...], AfterValidator(_divisions)]
-"""GB/T 4754-2017 divisions such as ``["13-43"]``."""
-
-
-# ---- rules on firm attributes ---- #
-class Condition(Strict):
-    """One test on a firm's facts.
-
-    Give exactly one of: ``flag``, ``measure`` with ``op`` and ``value``, or ``industry_in``.
-    """
-
-    flag: str | None = None
-    """A yes/no attribute that must be true, e.g. ``"utility"``. Unknown (blank) counts as no."""
-    measure: str | None = None
-    """A numeric fact or derived measure, e.g. ``"construction_investment_wan"``."""
-    op: Comparison | None = None
-    value: float | None = None
-    industry_in: tuple[str, ...] | None = None
-    """GB/T 4754-2017 divisions, e.g. ``["44-46"]``."""
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Self:
-        kinds = [
-            self.flag is not None,
-            self.measure is not None or self.op is not None or self.value is not None,
-            self.industry_in is not None,
-        ]
-        if sum(kinds) != 1:
-            msg = "give exactly one of `flag`, `measure`+`op`+`value`, or `industry_in`"
-            raise ValueError(msg)
-        if self.flag is not None and self.flag not in FLAG_MEASURES:
-            msg = f"unknown flag {self.flag!r}; use one of {sorted(FLAG_MEASURES)}"
-            raise ValueError(msg)
-        if kinds[1]:
-            if self.measure is None or self.op is None or self.value is None:
-                msg = "`measure`, `op` and `value` must be given together"
-                raise ValueError(msg)
-            if self.measure not in NUMERIC_MEASURES:
-                msg = f"unknown measure {self.measure!r}; use one of {sorted(NUMERIC_MEASURES)}"
-                raise ValueError(msg)
-        if self.industry_in is not None:
-            expand_divisions(self.industry_in)
-        return self
-
-
-Conditions = tuple[Condition, ...]
+from mujun.profiles._base import (
+    Conditions,
+    Divisions,
+    Fallback,
+    PoolColumns,
+    PositiveFloat,
+    RuleId,
+    Share,
+    Strict,
+    _check_id,
+)
+from mujun.profiles.levers import Levers, Target
+from mujun.schema import NUMERIC_MEASURES
 
 
 class ClassRule(Strict):
@@ -249,7 +158,7 @@ class Cohort(Strict):
     when: Conditions = ()
     weights: dict[str, Annotated[float, Field(ge=0)]] = Field(min_length=1)
     """Points per indicator id; indicators not listed (or 0) are not used for this cohort."""
-    benchmarks: dict[str, float] = {}
+    benchmarks: dict[str, float] = Field(default_factory=dict)
     """Published benchmark per indicator, used where the benchmark method is ``fixed``."""
 
     @property
@@ -307,12 +216,12 @@ class Classification(Strict):
     classes: tuple[ClassDef, ...] = Field(min_length=2)
     """Best first."""
     method: Literal["quota", "threshold"]
-    quotas: dict[str, Share] = {}
+    quotas: dict[str, Share] = Field(default_factory=dict)
     """Share of the pool per class (sums to 1), boundaries inclusive: with A = 0.2, the firm at
     exactly 20 % of the pool is A."""
-    thresholds: dict[str, float] = {}
+    thresholds: dict[str, float] = Field(default_factory=dict)
     """Lowest total that still earns the class, for every class but the worst."""
-    bounds: dict[str, Bound] = {}
+    bounds: dict[str, Bound] = Field(default_factory=dict)
     """E.g. A at most 20 %, D at least 5 % (applied on top of thresholds or quotas)."""
     rounding: Literal["floor", "ceil", "half_up"] = "half_up"
     """How a cumulative share of the pool becomes a whole number of firms."""
@@ -447,6 +356,8 @@ class Profile(Strict):
     """Applied after overrides, so a veto wins over an override."""
     classification: Classification
     ingest: Ingest = Ingest()
+    levers: Levers = Levers()
+    targets: tuple[Target, ...] = ()
 
     @field_validator("indicators", "cohorts")
     @classmethod
@@ -486,6 +397,10 @@ class Profile(Strict):
             f"classification.tie_break names unknown indicator {tb!r}"
             for tb in self.classification.tie_break
             if tb not in self.indicators
+        ]
+        problems += [
+            f"levers name class {label!r}, which is not in {sorted(labels)}"
+            for label in sorted(self.levers.class_labels_used() - labels)
         ]
         problems += [
             f"rule {rule.id!r}: class {rule.to!r} is not in {sorted(labels)}"

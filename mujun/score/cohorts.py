@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 
 from mujun._exprs import first_match
+from mujun.profiles._base import expand_divisions
 from mujun.profiles.conditions import all_of
-from mujun.profiles.models import Cohort, Profile, expand_divisions
+from mujun.profiles.models import Cohort, Profile
 from mujun.schema import EVAL_STATUS, Col
 
 SPECIAL_LABEL = "_special_label"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from mujun._exprs import first_match
-from mujun.profiles.models import Fallback, Profile
+from mujun.profiles._base import Fallback
+from mujun.profiles.models import Profile
 from mujun.schema import Col, item_col
 from mujun.score.benchmarks import base_mask, group_keys, over, pool_extremes, weight_expr
 

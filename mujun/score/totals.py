@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from mujun.profiles._base import Conditions
 from mujun.profiles.conditions import all_of
-from mujun.profiles.models import Conditions, PointsRule, Profile
+from mujun.profiles.models import PointsRule, Profile
 from mujun.schema import Col, item_col
 
 

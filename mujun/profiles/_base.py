@@ -1,0 +1,112 @@
+"""Shared building blocks of the profile models: the strict base, ids and conditions."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from mujun.schema import FLAG_MEASURES, NUMERIC_MEASURES, POOL_COLUMNS
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_DIVISION_SPEC = re.compile(r"^(\d{2})(?:-(\d{2}))?$")
+
+Comparison = Literal["<", "<=", ">", ">=", "==", "!="]
+Fallback = Literal["zero", "cohort_mean", "penalty", "full"]
+PositiveFloat = Annotated[float, Field(gt=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class Strict(BaseModel):
+    """Base of every profile model: unknown keys are errors and instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_id(value: str, what: str) -> str:
+    if not _ID.match(value) or "__" in value:
+        msg = f"{what} {value!r} must be lower_snake_case letters, digits and single underscores"
+        raise ValueError(msg)
+    return value
+
+
+def expand_divisions(specs: tuple[str, ...]) -> tuple[str, ...]:
+    """Expand division specs such as ``"13-43"`` or ``"44"`` into 2-digit division codes."""
+    out: list[str] = []
+    for spec in specs:
+        m = _DIVISION_SPEC.match(spec.strip())
+        if m is None:
+            msg = f"industry division {spec!r} must look like '13' or '13-43' (GB/T 4754-2017)"
+            raise ValueError(msg)
+        lo = int(m.group(1))
+        hi = int(m.group(2) or lo)
+        if hi < lo:
+            msg = f"industry division range {spec!r} runs backwards"
+            raise ValueError(msg)
+        out.extend(f"{d:02d}" for d in range(lo, hi + 1))
+    return tuple(out)
+
+
+def _pool_columns(value: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [c for c in value if c not in POOL_COLUMNS]
+    if bad:
+        msg = f"{bad} cannot group or rank firms; use any of {sorted(POOL_COLUMNS)}"
+        raise ValueError(msg)
+    return value
+
+
+def _divisions(value: tuple[str, ...]) -> tuple[str, ...]:
+    expand_divisions(value)
+    return value
+
+
+RuleId = Annotated[str, AfterValidator(lambda v: _check_id(v, "rule id"))]
+PoolColumns = Annotated[tuple[str, ...], AfterValidator(_pool_columns)]
+"""Columns that may define pools and benchmark groups (see `mujun.schema.POOL_COLUMNS`)."""
+Divisions = Annotated[tuple[str, ...], AfterValidator(_divisions)]
+"""GB/T 4754-2017 divisions such as ``["13-43"]``."""
+
+
+# ---- rules on firm attributes ---- #
+class Condition(Strict):
+    """One test on a firm's facts.
+
+    Give exactly one of: ``flag``, ``measure`` with ``op`` and ``value``, or ``industry_in``.
+    """
+
+    flag: str | None = None
+    """A yes/no attribute that must be true, e.g. ``"utility"``. Unknown (blank) counts as no."""
+    measure: str | None = None
+    """A numeric fact or derived measure, e.g. ``"construction_investment_wan"``."""
+    op: Comparison | None = None
+    value: float | None = None
+    industry_in: tuple[str, ...] | None = None
+    """GB/T 4754-2017 divisions, e.g. ``["44-46"]``."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        kinds = [
+            self.flag is not None,
+            self.measure is not None or self.op is not None or self.value is not None,
+            self.industry_in is not None,
+        ]
+        if sum(kinds) != 1:
+            msg = "give exactly one of `flag`, `measure`+`op`+`value`, or `industry_in`"
+            raise ValueError(msg)
+        if self.flag is not None and self.flag not in FLAG_MEASURES:
+            msg = f"unknown flag {self.flag!r}; use one of {sorted(FLAG_MEASURES)}"
+            raise ValueError(msg)
+        if kinds[1]:
+            if self.measure is None or self.op is None or self.value is None:
+                msg = "`measure`, `op` and `value` must be given together"
+                raise ValueError(msg)
+            if self.measure not in NUMERIC_MEASURES:
+                msg = f"unknown measure {self.measure!r}; use one of {sorted(NUMERIC_MEASURES)}"
+                raise ValueError(msg)
+        if self.industry_in is not None:
+            expand_divisions(self.industry_in)
+        return self
+
+
+Conditions = tuple[Condition, ...]
