@@ -216,12 +216,11 @@ class Levers(Strict):
         used: set[str] = set()
         for r in self.renovation:
             used |= set(r.rate_uplift) | set(r.cap_uplift)
-        for rule in self.rental:
-            used |= set(rule.classes)
-        for rule in self.eligibility:
-            used |= set(rule.classes)
-        for rule in self.class_intensity:
-            used |= set(rule.classes)
+        groups: list[tuple[str, ...]] = [r.classes for r in self.rental]
+        groups += [e.classes for e in self.eligibility]
+        groups += [c.classes for c in self.class_intensity]
+        for classes in groups:
+            used |= set(classes)
         for s in self.surcharges:
             used |= set(s.by_class)
         for t in self.tax_relief:
