@@ -1,7 +1,15 @@
 """Store stage: yearly snapshots in one DuckDB file (drafts, publishing, history)."""
 
 from mujun.store.db import DB_ENV, Store, default_db_path
-from mujun.store.queries import aggregates, history, published_results, streak, transition_matrix
+from mujun.store.queries import (
+    aggregates,
+    consecutive,
+    facts_of_years,
+    history,
+    published_results,
+    streak,
+    transition_matrix,
+)
 from mujun.store.snapshots import (
     adjust,
     export_run,
@@ -21,8 +29,10 @@ __all__ = [
     "Store",
     "adjust",
     "aggregates",
+    "consecutive",
     "default_db_path",
     "export_run",
+    "facts_of_years",
     "file_sha256",
     "fingerprint",
     "history",

@@ -138,9 +138,27 @@ def streak(
     met = (
         pl.col("v") == target if kind == "class" else _OPS[op](pl.col("v"), float(value))  # type: ignore[arg-type]
     )
-    hits = frame.filter(met.fill_null(False)).select("uscc", "y")
-    wide = hits.with_columns(pl.lit(True).alias("hit")).pivot(
-        on="y", index="uscc", values="hit", on_columns=[str(y) for y in years]
+    hits = frame.filter(met.fill_null(False)).select("uscc", pl.col("y").cast(pl.Int32))
+    return consecutive(hits, last=year, lookback=lookback)
+
+
+def consecutive(hits: pl.DataFrame, /, *, last: int, lookback: int = 10) -> pl.DataFrame:
+    """Consecutive years ending at ``last`` in which each firm appears in ``hits``.
+
+    Args:
+        hits: ``uscc`` and ``y`` (Int32 year), one row per firm and year that met a condition.
+        last: the year streaks must end in.
+        lookback: the longest streak counted.
+
+    Returns:
+        ``uscc`` and ``streak`` (≥ 1), sorted by USCC; a missing year ends a streak.
+    """
+    years = list(range(last - lookback + 1, last + 1))
+    wide = (
+        hits.filter(pl.col("y").is_between(years[0], last))
+        .unique()
+        .with_columns(pl.lit(True).alias("hit"), pl.col("y").cast(pl.String))
+        .pivot(on="y", index="uscc", values="hit", on_columns=[str(y) for y in years])
     )
     run = pl.lit(1, pl.Int32)
     total = pl.lit(0, pl.Int32)
@@ -150,6 +168,15 @@ def streak(
         run = run * present.cast(pl.Int32)
         total = total + run
     return wide.select("uscc", total.alias("streak")).filter(pl.col("streak") > 0).sort("uscc")
+
+
+def facts_of_years(store: Store, years: list[int], /) -> pl.DataFrame:
+    """Stored facts of several data years (the latest batch of each), with ``year``."""
+    listed = ", ".join(str(int(y)) for y in years) or "NULL"
+    return store.frame(
+        "SELECT f.* EXCLUDE (batch_id) FROM facts f JOIN (SELECT data_year, max(batch_id) AS b "
+        f"FROM batches GROUP BY data_year) l ON f.batch_id = l.b WHERE f.year IN ({listed})"
+    )
 
 
 def _yearly(store: Store, *, kind: str, target: str, years: list[int]) -> pl.DataFrame:
@@ -168,16 +195,15 @@ def _yearly(store: Store, *, kind: str, target: str, years: list[int]) -> pl.Dat
             f"WHERE p.evaluation_year {span} AND i.indicator = ?",
             [target],
         )
-    columns = [r[0] for r in store.con.execute("DESCRIBE facts").fetchall()]
-    if target not in columns:
+    facts = facts_of_years(store, years)
+    if target not in facts.columns:
         msg = f"Unknown fact {target!r}."
         raise StoreError(msg)
-    query = (
-        f'SELECT f.uscc, CAST(f.year AS VARCHAR) AS y, CAST(f."{target}" AS DOUBLE) AS v '
-        "FROM facts f JOIN (SELECT data_year, max(batch_id) AS batch_id FROM batches "
-        f"GROUP BY data_year) b ON f.batch_id = b.batch_id WHERE f.year {span}"
+    return facts.select(
+        "uscc",
+        pl.col("year").cast(pl.String).alias("y"),
+        pl.col(target).cast(pl.Float64).alias("v"),
     )
-    return store.frame(query)
 
 
 def aggregates(store: Store, year: int, /) -> pl.DataFrame:
