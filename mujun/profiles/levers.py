@@ -109,7 +109,10 @@ class Eligibility(Strict):
     id: RuleId
     label: str
     classes: tuple[str, ...]
-    """Classes allowed (a firm without a class is not allowed)."""
+    """Classes allowed."""
+    unclassed_allowed: bool = False
+    """Whether an evaluated firm without a class (T, exempt) is allowed: true for rules
+    worded as "not C/D" (Tiantai land transfer), false for "A/B only"."""
     min_land_mu: NonNegative | None = None
     grants: str = ""
     """What the eligible firm gets, in words (e.g. "配套用地比例上限 7% → 15%，建筑面积 30%")."""

@@ -1,0 +1,151 @@
+"""What levers read: a published year, its facts, earlier years, and optional input tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from mujun import store as st
+from mujun.errors import DataError
+from mujun.ingest import uscc as codes
+from mujun.ingest import values
+from mujun.ingest.read import read_sheets
+from mujun.profiles.models import Profile
+
+ROW_SCHEMA = pl.Schema({
+    "rule_id": pl.String(), "rule": pl.String(), "kind": pl.String(), "uscc": pl.String(),
+    "name": pl.String(), "project_id": pl.String(), "class_label": pl.String(),
+    "inputs": pl.String(), "outcome": pl.String(), "amount_wan": pl.Float64(),
+})  # fmt: skip
+"""One outcome per firm or project and rule; ``inputs`` says what it was decided on."""
+
+PROJECT_COLUMNS = {
+    "project_id": ("项目编号", "项目代码", "project_id"),
+    "uscc": ("统一社会信用代码", "纳税人识别号", "uscc"),
+    "project_name": ("项目名称", "project_name"),
+    "project_type": ("项目类型", "project_type"),
+    "equipment_investment_wan": ("设备投资（万元）", "生产设备实际投资（万元）", "设备投资", "equipment_investment_wan"),
+    "total_investment_wan": ("总投资（万元）", "项目总投资（万元）", "实际投资额（万元）", "total_investment_wan"),
+    "new_rented_m2": ("新增租赁厂房面积（平方米）", "新租厂房面积", "new_rented_m2"),
+    "extension_m2": ("加层扩建面积（平方米）", "加层面积", "extension_m2"),
+    "labour_productivity": ("全员劳动生产率（万元/人）", "labour_productivity"),
+    "industry_code": ("行业代码", "industry_code"),
+}  # fmt: skip
+"""Columns of a projects file (canonical name → accepted headers)."""
+INPUT_COLUMNS = {
+    "uscc": ("统一社会信用代码", "uscc"),
+    "other_surcharge": ("其他差别电价（元/千瓦时）", "惩罚性电价", "other_surcharge"),
+    "land_tax_arrears_years": ("欠缴土地使用税年数", "land_tax_arrears_years"),
+    "water_t": ("用水量（吨）", "water_t"),
+    "gas_m3": ("用气量（立方米）", "gas_m3"),
+}  # fmt: skip
+AVERAGE_COLUMNS = {
+    "industry": ("行业代码", "行业", "industry"),
+    "province_avg": ("全省同行业平均（万元/人）", "全省平均", "province_avg"),
+    "city_avg": ("全市同行业平均（万元/人）", "全市平均", "city_avg"),
+}  # fmt: skip
+
+
+def show(expr: pl.Expr, digits: int | None = 2) -> pl.Expr:
+    """A value for the ``inputs`` text: rounded, "—" when unknown (so the text never vanishes)."""
+    value = expr.round(digits) if digits is not None else expr
+    return value.cast(pl.String).fill_null("—")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a year's levers are evaluated over."""
+
+    store: st.Store
+    year: int
+    """Evaluation year."""
+    profile: Profile
+    firms: pl.DataFrame
+    """Published results joined with their facts; ``class_label`` is the class after manual
+    adjustments (the engine's is ``class_engine``)."""
+    projects: pl.DataFrame | None = None
+    inputs: pl.DataFrame | None = None
+    averages: pl.DataFrame | None = None
+
+    @property
+    def data_year(self) -> int:
+        """The data year the evaluation read."""
+        return self.year + self.profile.data_year_offset
+
+    def labels(self) -> list[str]:
+        """Class labels, best first."""
+        return list(self.profile.classification.labels)
+
+    def rank(self, label: pl.Expr) -> pl.Expr:
+        """0 for the best class, … ; null for firms without a class."""
+        order = {c: i for i, c in enumerate(self.labels())}
+        return label.replace_strict(order, default=None, return_dtype=pl.Int32)
+
+
+def load_context(
+    store: st.Store,
+    *,
+    year: int,
+    profile: Profile,
+    projects: Path | None = None,
+    inputs: Path | None = None,
+    averages: Path | None = None,
+) -> Context:
+    """Read a published year and its facts, plus the optional tables.
+
+    Raises:
+        StoreError: the year is not published.
+        DataError: an input table lacks its key columns or cannot be read.
+    """
+    results = st.published_results(store, year)
+    run = st.run_info(store, int(results.item(0, "run_id")))
+    facts = store.frame(
+        f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {int(run['batch_id'] or -1)}"
+    )
+    wanted = ["uscc", "tax_wan", "revenue_wan", "value_added_wan", "output_wan", "energy_tce",
+              "electricity_kwh", "water_t", "employees", "construction_investment_wan",
+              "high_tech", "chain_critical", "key_cultivated", "listed", "specialized_sme"]  # fmt: skip
+    # ``class_label`` is the class after manual adjustments; the engine's is kept apart.
+    results = results.rename({"class_label": "class_engine"}).rename({"final_class": "class_label"})
+    firms = results.join(
+        facts.select(c for c in wanted if c in facts.columns), on="uscc", how="left"
+    )
+    return Context(
+        store=store, year=year, profile=profile, firms=firms,
+        projects=_table(projects, PROJECT_COLUMNS, key=("project_id", "uscc")),
+        inputs=_table(inputs, INPUT_COLUMNS, key=("uscc",)),
+        averages=_table(averages, AVERAGE_COLUMNS, key=("industry",)),
+    )  # fmt: skip
+
+
+def _table(
+    path: Path | None, columns: Mapping[str, tuple[str, ...]], *, key: tuple[str, ...]
+) -> pl.DataFrame | None:
+    """A small input table with canonical column names; numbers parsed, IDs normalised."""
+    if path is None:
+        return None
+    if path.suffix.lower() == ".parquet":
+        raw = pl.read_parquet(path).with_columns(pl.all().cast(pl.String))
+    else:
+        sheet = read_sheets(path)[0]
+        grid = sheet.grid
+        header = [str(v).strip() if v is not None else "" for v in grid.row(0)]
+        raw = grid.slice(1).rename(dict(zip(grid.columns, header, strict=True)))
+    alias = {a: name for name, names in columns.items() for a in names}
+    raw = raw.rename({c: alias[c] for c in raw.columns if c in alias})
+    missing = [k for k in key if k not in raw.columns]
+    if missing:
+        raise DataError.missing_columns(
+            str(path), missing, hint=f"expected headers such as {[columns[k][0] for k in missing]}"
+        )
+    numeric = [c for c in raw.columns if c in columns and c not in ("uscc", "project_id",
+               "project_name", "project_type", "industry_code", "industry")]  # fmt: skip
+    return raw.select(
+        *(values.number(values.text(pl.col(c))).alias(c) for c in numeric),
+        *(codes.normalise(values.text(pl.col(c))).alias(c) for c in raw.columns if c == "uscc"),
+        *(values.text(pl.col(c)).alias(c) for c in raw.columns
+          if c in columns and c not in numeric and c != "uscc"),
+    )  # fmt: skip
