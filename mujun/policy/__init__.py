@@ -25,13 +25,21 @@ def overrides(ctx: Context) -> pl.DataFrame:
     """Classes set or bounded by construction-period rules, with the investment behind them."""
     hit = ctx.firms.filter(pl.col("override_rule").is_not_null())
     return hit.select(
-        pl.col("override_rule").alias("rule_id"), pl.lit("建设期间等级调整").alias("rule"),
-        pl.lit("override").alias("kind"), "uscc", "name", pl.lit(None).alias("project_id"),
+        pl.col("override_rule").alias("rule_id"),
+        pl.lit("建设期间等级调整").alias("rule"),
+        pl.lit("override").alias("kind"),
+        "uscc",
+        "name",
+        pl.lit(None).alias("project_id"),
         "class_label",
-        pl.format("在建项目投资 {} 万元；按得分为 {} 类", show(pl.col("construction_investment_wan")),
-                  pl.col("class_computed")).alias("inputs"),
-        pl.col("override_reason").alias("outcome"), pl.lit(None, pl.Float64).alias("amount_wan"),
-    ).cast(ROW_SCHEMA)  # fmt: skip
+        pl.format(
+            "在建项目投资 {} 万元；按得分为 {} 类",
+            show(pl.col("construction_investment_wan")),
+            pl.col("class_computed"),
+        ).alias("inputs"),
+        pl.col("override_reason").alias("outcome"),
+        pl.lit(None, pl.Float64).alias("amount_wan"),
+    ).cast(ROW_SCHEMA)
 
 
 def evaluate_levers(ctx: Context, /) -> LeverResult:
@@ -58,5 +66,11 @@ def evaluate_levers(ctx: Context, /) -> LeverResult:
     return LeverResult(rows=rows, budget=budget)
 
 
-__all__ = ["ROW_SCHEMA", "Context", "LeverResult", "evaluate_levers", "evaluate_targets",
-           "load_context"]  # fmt: skip
+__all__ = [
+    "ROW_SCHEMA",
+    "Context",
+    "LeverResult",
+    "evaluate_levers",
+    "evaluate_targets",
+    "load_context",
+]

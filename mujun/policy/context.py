@@ -15,11 +15,20 @@ from mujun.ingest import values
 from mujun.ingest.read import read_sheets
 from mujun.profiles.models import Profile
 
-ROW_SCHEMA = pl.Schema({
-    "rule_id": pl.String(), "rule": pl.String(), "kind": pl.String(), "uscc": pl.String(),
-    "name": pl.String(), "project_id": pl.String(), "class_label": pl.String(),
-    "inputs": pl.String(), "outcome": pl.String(), "amount_wan": pl.Float64(),
-})  # fmt: skip
+ROW_SCHEMA = pl.Schema(
+    {
+        "rule_id": pl.String(),
+        "rule": pl.String(),
+        "kind": pl.String(),
+        "uscc": pl.String(),
+        "name": pl.String(),
+        "project_id": pl.String(),
+        "class_label": pl.String(),
+        "inputs": pl.String(),
+        "outcome": pl.String(),
+        "amount_wan": pl.Float64(),
+    }
+)
 """One outcome per firm or project and rule; ``inputs`` says what it was decided on."""
 
 PROJECT_COLUMNS = {
@@ -27,13 +36,23 @@ PROJECT_COLUMNS = {
     "uscc": ("统一社会信用代码", "纳税人识别号", "uscc"),
     "project_name": ("项目名称", "project_name"),
     "project_type": ("项目类型", "project_type"),
-    "equipment_investment_wan": ("设备投资（万元）", "生产设备实际投资（万元）", "设备投资", "equipment_investment_wan"),
-    "total_investment_wan": ("总投资（万元）", "项目总投资（万元）", "实际投资额（万元）", "total_investment_wan"),
+    "equipment_investment_wan": (
+        "设备投资（万元）",
+        "生产设备实际投资（万元）",
+        "设备投资",
+        "equipment_investment_wan",
+    ),
+    "total_investment_wan": (
+        "总投资（万元）",
+        "项目总投资（万元）",
+        "实际投资额（万元）",
+        "total_investment_wan",
+    ),
     "new_rented_m2": ("新增租赁厂房面积（平方米）", "新租厂房面积", "new_rented_m2"),
     "extension_m2": ("加层扩建面积（平方米）", "加层面积", "extension_m2"),
     "labour_productivity": ("全员劳动生产率（万元/人）", "labour_productivity"),
     "industry_code": ("行业代码", "industry_code"),
-}  # fmt: skip
+}
 """Columns of a projects file (canonical name → accepted headers)."""
 INPUT_COLUMNS = {
     "uscc": ("统一社会信用代码", "uscc"),
@@ -41,12 +60,12 @@ INPUT_COLUMNS = {
     "land_tax_arrears_years": ("欠缴土地使用税年数", "land_tax_arrears_years"),
     "water_t": ("用水量（吨）", "water_t"),
     "gas_m3": ("用气量（立方米）", "gas_m3"),
-}  # fmt: skip
+}
 AVERAGE_COLUMNS = {
     "industry": ("行业代码", "行业", "industry"),
     "province_avg": ("全省同行业平均（万元/人）", "全省平均", "province_avg"),
     "city_avg": ("全市同行业平均（万元/人）", "全市平均", "city_avg"),
-}  # fmt: skip
+}
 
 
 def show(expr: pl.Expr, digits: int | None = 2) -> pl.Expr:
@@ -105,20 +124,37 @@ def load_context(
     facts = store.frame(
         f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {int(run['batch_id'] or -1)}"
     )
-    wanted = ["uscc", "tax_wan", "revenue_wan", "value_added_wan", "output_wan", "energy_tce",
-              "electricity_kwh", "water_t", "employees", "construction_investment_wan",
-              "high_tech", "chain_critical", "key_cultivated", "listed", "specialized_sme"]  # fmt: skip
+    wanted = [
+        "uscc",
+        "tax_wan",
+        "revenue_wan",
+        "value_added_wan",
+        "output_wan",
+        "energy_tce",
+        "electricity_kwh",
+        "water_t",
+        "employees",
+        "construction_investment_wan",
+        "high_tech",
+        "chain_critical",
+        "key_cultivated",
+        "listed",
+        "specialized_sme",
+    ]
     # ``class_label`` is the class after manual adjustments; the engine's is kept apart.
     results = results.rename({"class_label": "class_engine"}).rename({"final_class": "class_label"})
     firms = results.join(
         facts.select(c for c in wanted if c in facts.columns), on="uscc", how="left"
     )
     return Context(
-        store=store, year=year, profile=profile, firms=firms,
+        store=store,
+        year=year,
+        profile=profile,
+        firms=firms,
         projects=_table(projects, PROJECT_COLUMNS, key=("project_id", "uscc")),
         inputs=_table(inputs, INPUT_COLUMNS, key=("uscc",)),
         averages=_table(averages, AVERAGE_COLUMNS, key=("industry",)),
-    )  # fmt: skip
+    )
 
 
 def _table(
@@ -141,11 +177,19 @@ def _table(
         raise DataError.missing_columns(
             str(path), missing, hint=f"expected headers such as {[columns[k][0] for k in missing]}"
         )
-    numeric = [c for c in raw.columns if c in columns and c not in ("uscc", "project_id",
-               "project_name", "project_type", "industry_code", "industry")]  # fmt: skip
+    numeric = [
+        c
+        for c in raw.columns
+        if c in columns
+        and c
+        not in ("uscc", "project_id", "project_name", "project_type", "industry_code", "industry")
+    ]
     return raw.select(
         *(values.number(values.text(pl.col(c))).alias(c) for c in numeric),
         *(codes.normalise(values.text(pl.col(c))).alias(c) for c in raw.columns if c == "uscc"),
-        *(values.text(pl.col(c)).alias(c) for c in raw.columns
-          if c in columns and c not in numeric and c != "uscc"),
-    )  # fmt: skip
+        *(
+            values.text(pl.col(c)).alias(c)
+            for c in raw.columns
+            if c in columns and c not in numeric and c != "uscc"
+        ),
+    )

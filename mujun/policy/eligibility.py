@@ -25,14 +25,23 @@ def eligibility(ctx: Context, rule: Eligibility) -> pl.DataFrame:
     )
     allowed = "/".join(rule.classes)
     outcome = (
-        pl.when(good & big).then(pl.lit(f"符合{('：' + rule.grants) if rule.grants else ''}"))
-        .when(~good).then(pl.format("不符合：类别为 {}，须为 {} 类", label.fill_null("无"), pl.lit(allowed)))
+        pl.when(good & big)
+        .then(pl.lit(f"符合{('：' + rule.grants) if rule.grants else ''}"))
+        .when(~good)
+        .then(pl.format("不符合：类别为 {}，须为 {} 类", label.fill_null("无"), pl.lit(allowed)))
         .otherwise(pl.lit(f"不符合：用地不足 {rule.min_land_mu or 0:g} 亩"))
-    )  # fmt: skip
+    )
     return firms.select(
-        pl.lit(rule.id).alias("rule_id"), pl.lit(rule.label).alias("rule"),
-        pl.lit("eligibility").alias("kind"), "uscc", "name", pl.lit(None).alias("project_id"),
-        "class_label", pl.format("类别 {}；用地 {} 亩", label.fill_null("无"),
-                                 show(pl.col("land_mu"), 2)).alias("inputs"),
-        outcome.alias("outcome"), pl.lit(None, pl.Float64).alias("amount_wan"),
-    ).cast(ROW_SCHEMA)  # fmt: skip
+        pl.lit(rule.id).alias("rule_id"),
+        pl.lit(rule.label).alias("rule"),
+        pl.lit("eligibility").alias("kind"),
+        "uscc",
+        "name",
+        pl.lit(None).alias("project_id"),
+        "class_label",
+        pl.format("类别 {}；用地 {} 亩", label.fill_null("无"), show(pl.col("land_mu"), 2)).alias(
+            "inputs"
+        ),
+        outcome.alias("outcome"),
+        pl.lit(None, pl.Float64).alias("amount_wan"),
+    ).cast(ROW_SCHEMA)

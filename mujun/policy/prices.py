@@ -20,8 +20,9 @@ def _firms(ctx: Context) -> pl.DataFrame:
 
 
 def surcharge(ctx: Context, rule: Surcharge) -> pl.DataFrame:
-    """Rate by class and consecutive years in it; with another surcharge, the highest applies
-    (or both, if the rule says ``add``); amount = rate × quantity, in 万元.
+    """Rate by class and consecutive years in it; amount = rate × quantity, in 万元.
+
+    With another surcharge the firm pays, the highest applies (or both, if the rule says ``add``).
     """
     firms = _firms(ctx)
     streaks = [
@@ -46,21 +47,43 @@ def surcharge(ctx: Context, rule: Surcharge) -> pl.DataFrame:
         if "other_surcharge" in firms.columns
         else pl.lit(None, pl.Float64)
     )
-    applied = (pl.max_horizontal(rate, other) if rule.stacking == "highest"
-               else rate.fill_null(0) + other.fill_null(0))  # fmt: skip
+    applied = (
+        pl.max_horizontal(rate, other)
+        if rule.stacking == "highest"
+        else rate.fill_null(0) + other.fill_null(0)
+    )
     quantity = pl.col(rule.quantity) if rule.quantity in firms.columns else pl.lit(None, pl.Float64)
     charged = rate.is_not_null()
-    note = (pl.when(charged & other.is_not_null() & (other >= rate) & pl.lit(rule.stacking == "highest"))
-            .then(pl.lit("（其他差别/惩罚性价格更高，按其执行，不叠加）")).otherwise(pl.lit("")))  # fmt: skip
+    note = (
+        pl.when(
+            charged & other.is_not_null() & (other >= rate) & pl.lit(rule.stacking == "highest")
+        )
+        .then(pl.lit("（其他差别/惩罚性价格更高，按其执行，不叠加）"))
+        .otherwise(pl.lit(""))
+    )
     outcome = pl.when(charged).then(pl.format("加价 {} {}{}", applied, pl.lit(rule.unit), note))
-    inputs = pl.format("类别 {}；连续 {} 年；用量 {}", label.fill_null("无"),
-                       years.cast(pl.String).fill_null("—"), show(quantity, 0))  # fmt: skip
-    return firms.filter(charged).select(
-        pl.lit(rule.id).alias("rule_id"), pl.lit(rule.label).alias("rule"),
-        pl.lit("surcharge").alias("kind"), "uscc", "name", pl.lit(None).alias("project_id"),
-        "class_label", inputs.alias("inputs"), outcome.alias("outcome"),
-        (applied * quantity / 10000).alias("amount_wan"),
-    ).cast(ROW_SCHEMA)  # fmt: skip
+    inputs = pl.format(
+        "类别 {}；连续 {} 年；用量 {}",
+        label.fill_null("无"),
+        years.cast(pl.String).fill_null("—"),
+        show(quantity, 0),
+    )
+    return (
+        firms.filter(charged)
+        .select(
+            pl.lit(rule.id).alias("rule_id"),
+            pl.lit(rule.label).alias("rule"),
+            pl.lit("surcharge").alias("kind"),
+            "uscc",
+            "name",
+            pl.lit(None).alias("project_id"),
+            "class_label",
+            inputs.alias("inputs"),
+            outcome.alias("outcome"),
+            (applied * quantity / 10000).alias("amount_wan"),
+        )
+        .cast(ROW_SCHEMA)
+    )
 
 
 def relief(ctx: Context, rule: TaxRelief) -> pl.DataFrame:
@@ -69,10 +92,19 @@ def relief(ctx: Context, rule: TaxRelief) -> pl.DataFrame:
     share = pl.col("class_label").replace_strict(
         rule.by_class, default=None, return_dtype=pl.Float64
     )
-    return firms.filter(share > 0).select(
-        pl.lit(rule.id).alias("rule_id"), pl.lit(rule.label).alias("rule"),
-        pl.lit("relief").alias("kind"), "uscc", "name", pl.lit(None).alias("project_id"),
-        "class_label", pl.format("类别 {}", pl.col("class_label")).alias("inputs"),
-        pl.format("城镇土地使用税减免 {}%", (share * 100).round(1)).alias("outcome"),
-        pl.lit(None, pl.Float64).alias("amount_wan"),
-    ).cast(ROW_SCHEMA)  # fmt: skip
+    return (
+        firms.filter(share > 0)
+        .select(
+            pl.lit(rule.id).alias("rule_id"),
+            pl.lit(rule.label).alias("rule"),
+            pl.lit("relief").alias("kind"),
+            "uscc",
+            "name",
+            pl.lit(None).alias("project_id"),
+            "class_label",
+            pl.format("类别 {}", pl.col("class_label")).alias("inputs"),
+            pl.format("城镇土地使用税减免 {}%", (share * 100).round(1)).alias("outcome"),
+            pl.lit(None, pl.Float64).alias("amount_wan"),
+        )
+        .cast(ROW_SCHEMA)
+    )

@@ -19,13 +19,27 @@ def _projects(ctx: Context) -> pl.DataFrame:
     return ctx.projects.join(classed, on="uscc", how="left")
 
 
-def _rows(frame: pl.DataFrame, rule_id: str, label: str, inputs: pl.Expr, outcome: pl.Expr,
-          amount: pl.Expr) -> pl.DataFrame:  # fmt: skip
+def _rows(
+    frame: pl.DataFrame,
+    rule_id: str,
+    label: str,
+    *,
+    inputs: pl.Expr,
+    outcome: pl.Expr,
+    amount: pl.Expr,
+) -> pl.DataFrame:
     return frame.select(
-        pl.lit(rule_id).alias("rule_id"), pl.lit(label).alias("rule"), pl.lit("subsidy").alias("kind"),
-        "uscc", "name", "project_id", "class_label", inputs.alias("inputs"),
-        outcome.alias("outcome"), amount.alias("amount_wan"),
-    ).cast(ROW_SCHEMA)  # fmt: skip
+        pl.lit(rule_id).alias("rule_id"),
+        pl.lit(label).alias("rule"),
+        pl.lit("subsidy").alias("kind"),
+        "uscc",
+        "name",
+        "project_id",
+        "class_label",
+        inputs.alias("inputs"),
+        outcome.alias("outcome"),
+        amount.alias("amount_wan"),
+    ).cast(ROW_SCHEMA)
 
 
 def renovation(ctx: Context, rule: RenovationSubsidy) -> pl.DataFrame:
@@ -58,10 +72,12 @@ def renovation(ctx: Context, rule: RenovationSubsidy) -> pl.DataFrame:
     cap_up = label.replace_strict(rule.cap_uplift, default=0.0, return_dtype=pl.Float64).fill_null(
         0.0
     )
-    base_rate = pl.col("_band").replace_strict({i: b.base_rate for i, b in enumerate(rule.bands)},
-                                               default=None, return_dtype=pl.Float64)  # fmt: skip
-    base_cap = pl.col("_band").replace_strict({i: b.base_cap_wan for i, b in enumerate(rule.bands)},
-                                              default=None, return_dtype=pl.Float64)  # fmt: skip
+    base_rate = pl.col("_band").replace_strict(
+        {i: b.base_rate for i, b in enumerate(rule.bands)}, default=None, return_dtype=pl.Float64
+    )
+    base_cap = pl.col("_band").replace_strict(
+        {i: b.base_cap_wan for i, b in enumerate(rule.bands)}, default=None, return_dtype=pl.Float64
+    )
     frame = projects.with_columns(band.alias("_band")).with_columns(
         (base_rate * (1 + rate_up)).alias("_rate"), (base_cap * (1 + cap_up)).alias("_cap")
     )
@@ -69,17 +85,26 @@ def renovation(ctx: Context, rule: RenovationSubsidy) -> pl.DataFrame:
     eligible = pl.col("_band").is_not_null()
     inputs = pl.format(
         "设备投资 {} 万元；档次 {}；类别 {}；补助比例 {}；限额 {} 万元",
-        show(invest), (pl.col("_band") + 1).cast(pl.String).fill_null("无"),
-        label.fill_null("无"), show(pl.col("_rate"), 4),
+        show(invest),
+        (pl.col("_band") + 1).cast(pl.String).fill_null("无"),
+        label.fill_null("无"),
+        show(pl.col("_rate"), 4),
         show(pl.col("_cap"), 2),
-    )  # fmt: skip
+    )
     first = rule.bands[0].min_wan
     outcome = (
         pl.when(eligible)
         .then(pl.lit("补助"))
         .otherwise(pl.lit(f"设备投资不足 {first:g} 万元，不予补助"))
     )
-    return _rows(frame, rule.id, rule.label, inputs, outcome, pl.when(eligible).then(amount))
+    return _rows(
+        frame,
+        rule.id,
+        rule.label,
+        inputs=inputs,
+        outcome=outcome,
+        amount=pl.when(eligible).then(amount),
+    )
 
 
 def rental(ctx: Context, rule: RentalSubsidy) -> pl.DataFrame:
@@ -100,15 +125,28 @@ def rental(ctx: Context, rule: RentalSubsidy) -> pl.DataFrame:
     big = (invest >= rule.min_project_investment_wan).fill_null(False)
     rented = (area > 0).fill_null(False)
     outcome = (
-        pl.when(~rented).then(pl.lit("无新增租赁厂房"))
-        .when(~big).then(pl.lit(f"项目投资不足 {rule.min_project_investment_wan:g} 万元"))
-        .when(~good_class).then(pl.lit(f"上年度亩均评价不是 {'/'.join(rule.classes)} 类"))
+        pl.when(~rented)
+        .then(pl.lit("无新增租赁厂房"))
+        .when(~big)
+        .then(pl.lit(f"项目投资不足 {rule.min_project_investment_wan:g} 万元"))
+        .when(~good_class)
+        .then(pl.lit(f"上年度亩均评价不是 {'/'.join(rule.classes)} 类"))
         .otherwise(pl.lit("补助"))
-    )  # fmt: skip
-    inputs = pl.format("项目投资 {} 万元；新增租赁厂房 {} 平方米；类别 {}",
-                       show(invest), show(area), label.fill_null("无"))  # fmt: skip
-    return _rows(projects, rule.id, rule.label, inputs, outcome,
-                 pl.when(rented & big & good_class).then(amount))  # fmt: skip
+    )
+    inputs = pl.format(
+        "项目投资 {} 万元；新增租赁厂房 {} 平方米；类别 {}",
+        show(invest),
+        show(area),
+        label.fill_null("无"),
+    )
+    return _rows(
+        projects,
+        rule.id,
+        rule.label,
+        inputs=inputs,
+        outcome=outcome,
+        amount=pl.when(rented & big & good_class).then(amount),
+    )
 
 
 def extension(ctx: Context, rule: ExtensionSubsidy) -> pl.DataFrame:
@@ -124,13 +162,27 @@ def extension(ctx: Context, rule: ExtensionSubsidy) -> pl.DataFrame:
     )
     # The per-firm cap is taken by the firm's projects in project order.
     before = pl.col("_cum") - pl.col("_raw")
-    amount = pl.max_horizontal(pl.min_horizontal(pl.col("_cum"), pl.lit(rule.max_wan_per_firm)) -
-                               pl.min_horizontal(before, pl.lit(rule.max_wan_per_firm)), pl.lit(0.0))  # fmt: skip
+    amount = pl.max_horizontal(
+        pl.min_horizontal(pl.col("_cum"), pl.lit(rule.max_wan_per_firm))
+        - pl.min_horizontal(before, pl.lit(rule.max_wan_per_firm)),
+        pl.lit(0.0),
+    )
     outcome = (
         pl.when(eligible)
         .then(pl.lit("补助"))
         .otherwise(pl.lit(f"加层面积不足 {rule.min_area_m2:g} 平方米"))
     )
-    inputs = pl.format("加层扩建 {} 平方米；单价 {} 元/平方米；每家企业限额 {} 万元", show(area),
-                       pl.lit(rule.yuan_per_m2), pl.lit(rule.max_wan_per_firm))  # fmt: skip
-    return _rows(frame, rule.id, rule.label, inputs, outcome, pl.when(eligible).then(amount))
+    inputs = pl.format(
+        "加层扩建 {} 平方米；单价 {} 元/平方米；每家企业限额 {} 万元",
+        show(area),
+        pl.lit(rule.yuan_per_m2),
+        pl.lit(rule.max_wan_per_firm),
+    )
+    return _rows(
+        frame,
+        rule.id,
+        rule.label,
+        inputs=inputs,
+        outcome=outcome,
+        amount=pl.when(eligible).then(amount),
+    )

@@ -29,11 +29,13 @@ def aggregates_for(store: st.Store, data_year: int, *, scope: str) -> pl.DataFra
     valid = facts.filter(pl.col("land_mu") > 0)
     keys = ["park"] if scope == "park" else []
     exprs = [
-        (pl.col(num).filter(pl.col(den).is_not_null() & pl.col(num).is_not_null()).sum()
-         / pl.col(den).filter(pl.col(den).is_not_null() & pl.col(num).is_not_null()).sum()
-         * scale).alias(name)
+        (
+            pl.col(num).filter(pl.col(den).is_not_null() & pl.col(num).is_not_null()).sum()
+            / pl.col(den).filter(pl.col(den).is_not_null() & pl.col(num).is_not_null()).sum()
+            * scale
+        ).alias(name)
         for name, (num, den, scale) in _RATIOS.items()
-    ]  # fmt: skip
+    ]
     if keys:
         parks = valid.filter(pl.col("park").is_not_null()).group_by(keys).agg(exprs).sort(keys)
         if parks.height:
@@ -85,11 +87,16 @@ def _compare(actual: pl.DataFrame, t: Target, data_year: int) -> pl.DataFrame:
     )
     return actual.select(
         "park",
-        pl.lit(t.label).alias("指标"), pl.lit(t.unit).alias("单位"),
-        pl.lit(data_year).alias("数据年度"), value.round(4).alias("实际值"),
-        pl.lit(t.year).alias("目标年度"), pl.lit(t.value).alias("目标值"),
-        pl.lit(t.base_year).alias("基期年度"), base.alias("基期值"),
+        pl.lit(t.label).alias("指标"),
+        pl.lit(t.unit).alias("单位"),
+        pl.lit(data_year).alias("数据年度"),
+        value.round(4).alias("实际值"),
+        pl.lit(t.year).alias("目标年度"),
+        pl.lit(t.value).alias("目标值"),
+        pl.lit(t.base_year).alias("基期年度"),
+        base.alias("基期值"),
         progress.round(4).alias("完成进度"),
         pl.when(met).then(0.0).otherwise((pl.lit(t.value) - value) * sign).round(4).alias("差距"),
-        met.alias("已达标"), pl.lit(t.source).alias("依据"),
-    ).rename({"park": "范围"})  # fmt: skip
+        met.alias("已达标"),
+        pl.lit(t.source).alias("依据"),
+    ).rename({"park": "范围"})
