@@ -445,5 +445,5 @@ def test_better_class_never_pays_more(
         electricity_kwh=100000.0,
     )
     rows = levers(db, profile).filter(pl.col("rule_id") == "e")
-    paid = {u: a for u, a in rows.select("uscc", "amount_wan").iter_rows()}
+    paid = dict(rows.select("uscc", "amount_wan").iter_rows())
     assert paid.get(make_uscc(0), 0.0) <= paid.get(make_uscc(1), 0.0) + 1e-9

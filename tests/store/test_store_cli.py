@@ -129,3 +129,40 @@ def test_compare_and_streak(tmp_path: Path) -> None:
     assert "连续 2 年" in _ok("streak", "--year", "2024", "--class", "D", "--db", db)
     bad = runner.invoke(app, ["streak", "--year", "2024", "--db", db])
     assert bad.exit_code != 0
+
+
+def test_levers_and_targets_commands(tmp_path: Path) -> None:
+    db = str(tmp_path / "z.duckdb")
+    path = tmp_path / "f.parquet"
+    make_facts(80, seed=4, year=2023).write_parquet(path)
+    _ok("run", "--year", "2024", "--profile", "tiantai", "--facts", str(path), "--db", db)
+    _ok("publish", "--year", "2024", "--db", db)
+    projects = tmp_path / "p.csv"
+    uscc = make_facts(1, seed=4).item(0, "uscc")
+    pl.DataFrame(
+        {"项目编号": ["P1"], "统一社会信用代码": [uscc], "设备投资（万元）": ["3000"]}
+    ).write_csv(projects)
+    out = _ok(
+        "levers",
+        "--year",
+        "2024",
+        "--profile",
+        "tiantai",
+        "--projects",
+        str(projects),
+        "--db",
+        db,
+        "--out",
+        str(tmp_path / "levers.xlsx"),
+    )
+    assert "技术改造项目补助" in out and "低效企业" in out
+    import openpyxl  # noqa: PLC0415
+
+    assert openpyxl.load_workbook(tmp_path / "levers.xlsx").sheetnames == ["汇总", "明细"]
+    assert "规上工业亩均税收" in _ok(
+        "targets", "--year", "2024", "--profile", "tiantai", "--db", db
+    )
+    missing = runner.invoke(
+        app, ["targets", "--year", "2024", "--profile", "zhejiang_baseline", "--db", db]
+    )
+    assert missing.exit_code != 0 and "no [[targets]]" in str(missing.exception)
