@@ -155,10 +155,16 @@ def test_levers_and_targets_commands(tmp_path: Path) -> None:
         "--out",
         str(tmp_path / "levers.xlsx"),
     )
-    assert "技术改造项目补助" in out and "低效企业" in out
+    assert "政策兑现汇总" in out
     import openpyxl  # noqa: PLC0415
 
-    assert openpyxl.load_workbook(tmp_path / "levers.xlsx").sheetnames == ["汇总", "明细"]
+    book = openpyxl.load_workbook(tmp_path / "levers.xlsx")
+    assert book.sheetnames == ["汇总", "明细"]
+    rules = [row[1].value for row in book["汇总"].iter_rows(min_row=2)]
+    assert (
+        "技术改造项目补助（亩均评价A/B类上浮）" in rules
+        and "低效企业（亩均税收连续两年偏低）" in rules
+    )
     assert "规上工业亩均税收" in _ok(
         "targets", "--year", "2024", "--profile", "tiantai", "--db", db
     )
