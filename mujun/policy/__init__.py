@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -43,26 +45,46 @@ def overrides(ctx: Context) -> pl.DataFrame:
 
 
 def evaluate_levers(ctx: Context, /) -> LeverResult:
-    """Evaluate every lever of the context's profile."""
+    """Evaluate every lever of the context's profile.
+
+    The budget lists every configured rule, including those no firm or project met.
+    """
     lv = ctx.profile.levers
-    parts = [overrides(ctx)]
-    parts += [subsidies.renovation(ctx, r) for r in lv.renovation]
-    parts += [subsidies.rental(ctx, r) for r in lv.rental]
-    parts += [subsidies.extension(ctx, r) for r in lv.extension]
-    parts += [prices.surcharge(ctx, r) for r in lv.surcharges]
-    parts += [prices.relief(ctx, r) for r in lv.tax_relief]
-    parts += [eligibility.eligibility(ctx, r) for r in lv.eligibility]
-    parts += [watchlists.low_tax(ctx, r) for r in lv.low_tax]
-    parts += [watchlists.class_intensity(ctx, r) for r in lv.class_intensity]
-    parts += [watchlists.thresholds(ctx, r) for r in lv.thresholds]
-    parts += [watchlists.idle(ctx, r) for r in lv.idle]
-    parts += [watchlists.admission(ctx, r) for r in lv.admission]
+    steps: list[tuple[str, Any, Callable[[Context, Any], pl.DataFrame]]] = [
+        *(("subsidy", r, subsidies.renovation) for r in lv.renovation),
+        *(("subsidy", r, subsidies.rental) for r in lv.rental),
+        *(("subsidy", r, subsidies.extension) for r in lv.extension),
+        *(("surcharge", r, prices.surcharge) for r in lv.surcharges),
+        *(("relief", r, prices.relief) for r in lv.tax_relief),
+        *(("eligibility", r, eligibility.eligibility) for r in lv.eligibility),
+        *(("watch", r, watchlists.low_tax) for r in lv.low_tax),
+        *(("watch", r, watchlists.class_intensity) for r in lv.class_intensity),
+        *(("watch", r, watchlists.thresholds) for r in lv.thresholds),
+        *(("watch", r, watchlists.idle) for r in lv.idle),
+        *(("admission", r, watchlists.admission) for r in lv.admission),
+    ]
+    parts = [overrides(ctx)] + [run(ctx, rule) for _, rule, run in steps]
     rows = pl.concat(parts, how="vertical")
-    budget = rows.group_by("rule_id", "rule", "kind", maintain_order=True).agg(
+    configured = pl.DataFrame(
+        {"rule_id": [r.id for _, r, _ in steps], "rule": [r.label for _, r, _ in steps],
+         "kind": [k for k, _, _ in steps]},
+        schema={"rule_id": pl.String, "rule": pl.String, "kind": pl.String},
+    )  # fmt: skip
+    counted = rows.group_by("rule_id").agg(
         pl.len().alias("rows"),
         pl.col("amount_wan").is_not_null().sum().alias("with_amount"),
         pl.col("amount_wan").sum().alias("total_wan"),
     )
+    overridden = rows.filter(pl.col("kind") == "override").select(
+        "rule_id", "rule", "kind").unique(maintain_order=True)  # fmt: skip
+    budget = (
+        pl.concat([overridden, configured], how="vertical")
+        .join(counted, on="rule_id", how="left", maintain_order="left")
+        .with_columns(
+            pl.col("rows").fill_null(0), pl.col("with_amount").fill_null(0),
+            pl.col("total_wan").fill_null(0.0),
+        )
+    )  # fmt: skip
     return LeverResult(rows=rows, budget=budget)
 
 
