@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from mujun.policy import eligibility, prices, subsidies, watchlists
-from mujun.policy.context import ROW_SCHEMA, Context, load_context, show
+from mujun.policy.context import ROW_SCHEMA, Context, load_context, outcome_rows, show
 from mujun.policy.targets import evaluate_targets
 
 
@@ -26,22 +26,19 @@ class LeverResult:
 def overrides(ctx: Context) -> pl.DataFrame:
     """Classes set or bounded by construction-period rules, with the investment behind them."""
     hit = ctx.firms.filter(pl.col("override_rule").is_not_null())
-    return hit.select(
-        pl.col("override_rule").alias("rule_id"),
-        pl.lit("建设期间等级调整").alias("rule"),
-        pl.lit("override").alias("kind"),
-        "uscc",
-        "name",
-        pl.lit(None).alias("project_id"),
-        "class_label",
-        pl.format(
-            "在建项目投资 {} 万元；按得分为 {} 类",
-            show(pl.col("construction_investment_wan")),
-            pl.col("class_computed"),
-        ).alias("inputs"),
-        pl.col("override_reason").alias("outcome"),
-        pl.lit(None, pl.Float64).alias("amount_wan"),
-    ).cast(ROW_SCHEMA)
+    inputs = pl.format(
+        "在建项目投资 {} 万元；按得分为 {} 类",
+        show(pl.col("construction_investment_wan")),
+        pl.col("class_computed"),
+    )
+    return outcome_rows(
+        hit,
+        rule_id=pl.col("override_rule"),
+        rule="建设期间等级调整",
+        kind="override",
+        inputs=inputs,
+        outcome=pl.col("override_reason"),
+    )
 
 
 def evaluate_levers(ctx: Context, /) -> LeverResult:

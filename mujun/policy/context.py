@@ -68,6 +68,37 @@ AVERAGE_COLUMNS = {
 }
 
 
+def outcome_rows(
+    frame: pl.DataFrame,
+    /,
+    *,
+    rule_id: str | pl.Expr,
+    rule: str | pl.Expr,
+    kind: str,
+    inputs: pl.Expr,
+    outcome: str | pl.Expr,
+    amount: pl.Expr | None = None,
+    per_project: bool = False,
+) -> pl.DataFrame:
+    """Rows in `ROW_SCHEMA` from a frame holding ``uscc``, ``name`` and ``class_label``."""
+
+    def lit(value: str | pl.Expr) -> pl.Expr:
+        return pl.lit(value) if isinstance(value, str) else value
+
+    return frame.select(
+        lit(rule_id).alias("rule_id"),
+        lit(rule).alias("rule"),
+        pl.lit(kind).alias("kind"),
+        "uscc",
+        "name",
+        (pl.col("project_id") if per_project else pl.lit(None, pl.String)).alias("project_id"),
+        "class_label",
+        inputs.alias("inputs"),
+        lit(outcome).alias("outcome"),
+        (amount if amount is not None else pl.lit(None, pl.Float64)).alias("amount_wan"),
+    ).cast(ROW_SCHEMA)
+
+
 def show(expr: pl.Expr, digits: int | None = 2) -> pl.Expr:
     """A value for the ``inputs`` text: rounded, "—" when unknown (so the text never vanishes)."""
     value = expr.round(digits) if digits is not None else expr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mujun.policy.context import ROW_SCHEMA, Context, show
+from mujun.policy.context import Context, outcome_rows, show
 from mujun.profiles.levers import Eligibility
 
 
@@ -31,17 +31,7 @@ def eligibility(ctx: Context, rule: Eligibility) -> pl.DataFrame:
         .then(pl.format("不符合：类别为 {}，须为 {} 类", label.fill_null("无"), pl.lit(allowed)))
         .otherwise(pl.lit(f"不符合：用地不足 {rule.min_land_mu or 0:g} 亩"))
     )
-    return firms.select(
-        pl.lit(rule.id).alias("rule_id"),
-        pl.lit(rule.label).alias("rule"),
-        pl.lit("eligibility").alias("kind"),
-        "uscc",
-        "name",
-        pl.lit(None).alias("project_id"),
-        "class_label",
-        pl.format("类别 {}；用地 {} 亩", label.fill_null("无"), show(pl.col("land_mu"), 2)).alias(
-            "inputs"
-        ),
-        outcome.alias("outcome"),
-        pl.lit(None, pl.Float64).alias("amount_wan"),
-    ).cast(ROW_SCHEMA)
+    inputs = pl.format("类别 {}；用地 {} 亩", label.fill_null("无"), show(pl.col("land_mu"), 2))
+    return outcome_rows(
+        firms, rule_id=rule.id, rule=rule.label, kind="eligibility", inputs=inputs, outcome=outcome
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from mujun import store as st
-from mujun.policy.context import ROW_SCHEMA, Context, show
+from mujun.policy.context import Context, outcome_rows, show
 from mujun.profiles.levers import Surcharge, TaxRelief
 
 
@@ -68,21 +68,14 @@ def surcharge(ctx: Context, rule: Surcharge) -> pl.DataFrame:
         years.cast(pl.String).fill_null("—"),
         show(quantity, 0),
     )
-    return (
-        firms.filter(charged)
-        .select(
-            pl.lit(rule.id).alias("rule_id"),
-            pl.lit(rule.label).alias("rule"),
-            pl.lit("surcharge").alias("kind"),
-            "uscc",
-            "name",
-            pl.lit(None).alias("project_id"),
-            "class_label",
-            inputs.alias("inputs"),
-            outcome.alias("outcome"),
-            (applied * quantity / 10000).alias("amount_wan"),
-        )
-        .cast(ROW_SCHEMA)
+    return outcome_rows(
+        firms.filter(charged),
+        rule_id=rule.id,
+        rule=rule.label,
+        kind="surcharge",
+        inputs=inputs,
+        outcome=outcome,
+        amount=applied * quantity / 10000,
     )
 
 
@@ -92,19 +85,11 @@ def relief(ctx: Context, rule: TaxRelief) -> pl.DataFrame:
     share = pl.col("class_label").replace_strict(
         rule.by_class, default=None, return_dtype=pl.Float64
     )
-    return (
-        firms.filter(share > 0)
-        .select(
-            pl.lit(rule.id).alias("rule_id"),
-            pl.lit(rule.label).alias("rule"),
-            pl.lit("relief").alias("kind"),
-            "uscc",
-            "name",
-            pl.lit(None).alias("project_id"),
-            "class_label",
-            pl.format("类别 {}", pl.col("class_label")).alias("inputs"),
-            pl.format("城镇土地使用税减免 {}%", (share * 100).round(1)).alias("outcome"),
-            pl.lit(None, pl.Float64).alias("amount_wan"),
-        )
-        .cast(ROW_SCHEMA)
+    return outcome_rows(
+        firms.filter(share > 0),
+        rule_id=rule.id,
+        rule=rule.label,
+        kind="relief",
+        inputs=pl.format("类别 {}", pl.col("class_label")),
+        outcome=pl.format("城镇土地使用税减免 {}%", (share * 100).round(1)),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mujun.policy.context import ROW_SCHEMA, Context, show
+from mujun.policy.context import ROW_SCHEMA, Context, outcome_rows, show
 from mujun.profiles.levers import ExtensionSubsidy, RenovationSubsidy, RentalSubsidy
 
 
@@ -28,18 +28,8 @@ def _rows(
     outcome: pl.Expr,
     amount: pl.Expr,
 ) -> pl.DataFrame:
-    return frame.select(
-        pl.lit(rule_id).alias("rule_id"),
-        pl.lit(label).alias("rule"),
-        pl.lit("subsidy").alias("kind"),
-        "uscc",
-        "name",
-        "project_id",
-        "class_label",
-        inputs.alias("inputs"),
-        outcome.alias("outcome"),
-        amount.alias("amount_wan"),
-    ).cast(ROW_SCHEMA)
+    return outcome_rows(frame, rule_id=rule_id, rule=label, kind="subsidy", inputs=inputs,
+                        outcome=outcome, amount=amount, per_project=True)  # fmt: skip
 
 
 def renovation(ctx: Context, rule: RenovationSubsidy) -> pl.DataFrame:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 
 from mujun import store as st
-from mujun.policy.context import ROW_SCHEMA, Context, show
+from mujun.policy.context import ROW_SCHEMA, Context, outcome_rows, show
 from mujun.profiles._base import expand_divisions
 from mujun.profiles.conditions import condition_expr
 from mujun.profiles.levers import (
@@ -33,18 +33,9 @@ def _listed(
 ) -> pl.DataFrame:
     names = ctx.firms.select("uscc", "name", "class_label")
     frame = frame.join(names, on="uscc", how="left") if "name" not in frame.columns else frame
-    return frame.select(
-        pl.lit(rule_id).alias("rule_id"),
-        pl.lit(label).alias("rule"),
-        pl.lit("watch").alias("kind"),
-        "uscc",
-        "name",
-        pl.lit(None).alias("project_id"),
-        "class_label",
-        inputs.alias("inputs"),
-        (pl.lit(outcome) if isinstance(outcome, str) else outcome).alias("outcome"),
-        pl.lit(None, pl.Float64).alias("amount_wan"),
-    ).cast(ROW_SCHEMA)
+    return outcome_rows(
+        frame, rule_id=rule_id, rule=label, kind="watch", inputs=inputs, outcome=outcome
+    )
 
 
 def low_tax(ctx: Context, rule: LowTaxList) -> pl.DataFrame:
@@ -212,19 +203,12 @@ def admission(ctx: Context, rule: AdmissionTest) -> pl.DataFrame:
         show(need),
     )
     names = ctx.firms.select("uscc", "name", "class_label")
-    return (
-        joined.join(names, on="uscc", how="left")
-        .select(
-            pl.lit(rule.id).alias("rule_id"),
-            pl.lit(rule.label).alias("rule"),
-            pl.lit("admission").alias("kind"),
-            "uscc",
-            "name",
-            "project_id",
-            "class_label",
-            inputs.alias("inputs"),
-            outcome.alias("outcome"),
-            pl.lit(None, pl.Float64).alias("amount_wan"),
-        )
-        .cast(ROW_SCHEMA)
+    return outcome_rows(
+        joined.join(names, on="uscc", how="left"),
+        rule_id=rule.id,
+        rule=rule.label,
+        kind="admission",
+        inputs=inputs,
+        outcome=outcome,
+        per_project=True,
     )
