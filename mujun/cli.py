@@ -256,7 +256,7 @@ def _store_facts(store: Store, read: FactsRead, path: Path) -> list[int]:
         "skipped": read.skipped,
     }
     return [
-        st.save_facts(store, part, sources=[source])
+        st.save_facts(store, part, sources=[source], problems=read.failures)
         for part in read.facts.partition_by("year", maintain_order=True)
     ]
 

@@ -85,7 +85,7 @@ def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
                     "file", maintain_order=True).iter_rows()
             ]  # fmt: skip
             facts = imported.facts
-            batch = st.save_facts(store, facts, sources=sources)
+            batch = st.save_facts(store, facts, sources=sources, problems=imported.failures)
             previous = st.latest_facts(store, data_year - 1)
             year = data_year - profile.data_year_offset
             if previous is None and needs_previous_year(profile):

@@ -12,6 +12,7 @@ from mujun.store.queries import (
 )
 from mujun.store.snapshots import (
     adjust,
+    batch_problems,
     export_run,
     file_sha256,
     fingerprint,
@@ -29,6 +30,7 @@ __all__ = [
     "Store",
     "adjust",
     "aggregates",
+    "batch_problems",
     "consecutive",
     "default_db_path",
     "export_run",

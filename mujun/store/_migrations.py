@@ -90,5 +90,12 @@ _V2: Final = [
         ) a USING (run_id, uscc)""",
 ]
 
-MIGRATIONS: Final[dict[int, list[str]]] = {1: _V1, 2: _V2}
+_V3: Final = [
+    # The problems found while reading a batch's files, so published lists can show them.
+    """CREATE TABLE batch_problems (
+        batch_id INTEGER NOT NULL, file VARCHAR, sheet VARCHAR, "row" BIGINT, "column" VARCHAR,
+        value VARCHAR, reason VARCHAR, outcome VARCHAR, raw VARCHAR)""",
+]
+
+MIGRATIONS: Final[dict[int, list[str]]] = {1: _V1, 2: _V2, 3: _V3}
 SCHEMA_VERSION: Final = max(MIGRATIONS)

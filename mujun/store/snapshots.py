@@ -52,8 +52,21 @@ def file_sha256(path: str | Path, /) -> str:
 
 
 # ---- facts ---- #
-def save_facts(store: Store, facts: pl.DataFrame, /, *, sources: list[dict[str, Any]]) -> int:
+PROBLEM_COLUMNS = ("file", "sheet", "row", "column", "value", "reason", "outcome", "raw")
+
+
+def save_facts(
+    store: Store,
+    facts: pl.DataFrame,
+    /,
+    *,
+    sources: list[dict[str, Any]],
+    problems: pl.DataFrame | None = None,
+) -> int:
     """Store one data year's canonical facts as a new batch; returns the batch id.
+
+    ``problems`` (file, sheet, row, column, value, reason, outcome and optionally raw) are the
+    rows the import rejected or skipped; they are kept with the batch for the published lists.
 
     Raises:
         DataError: the facts hold several data years (store them one year at a time).
@@ -76,6 +89,16 @@ def save_facts(store: Store, facts: pl.DataFrame, /, *, sources: list[dict[str, 
         )
         con.register("_facts", canonical.sort("uscc"))
         con.execute(f"INSERT INTO facts SELECT {batch_id}, * FROM _facts")
+        if problems is not None and problems.height:
+            kept = problems.select(
+                (pl.col(c) if c in problems.columns else pl.lit(None)).cast(pl.String).alias(c)
+                if c != "row"
+                else pl.col("row").cast(pl.Int64)
+                for c in PROBLEM_COLUMNS
+            )
+            con.register("_problems", kept)
+            con.execute(f"INSERT INTO batch_problems SELECT {batch_id}, * FROM _problems")
+            con.unregister("_problems")
         con.execute(
             """INSERT INTO firms SELECT uscc, any_value(name), min(year), max(year) FROM _facts
                GROUP BY uscc
@@ -85,6 +108,14 @@ def save_facts(store: Store, facts: pl.DataFrame, /, *, sources: list[dict[str, 
         )
         con.unregister("_facts")
     return batch_id
+
+
+def batch_problems(store: Store, batch_id: int | None, /) -> pl.DataFrame:
+    """The import problems kept with a batch (empty when there were none)."""
+    return store.frame(
+        f"SELECT * EXCLUDE (batch_id) FROM batch_problems WHERE batch_id = {int(batch_id or -1)} "
+        'ORDER BY file, sheet, "row"'
+    )
 
 
 def latest_facts(store: Store, data_year: int, /) -> tuple[int, pl.DataFrame] | None:

@@ -326,3 +326,28 @@ def test_busy_database_gives_clear_error(db: Path) -> None:
         assert "is busy: another mujun process is writing" in done.stderr
     finally:
         holder.close()
+
+
+def test_import_problems_are_kept_with_their_batch(db: Path) -> None:
+    problems = pl.DataFrame(
+        {
+            "file": ["t.xlsx"],
+            "sheet": ["Sheet"],
+            "row": [7],
+            "column": ["G列 实缴金额"],
+            "value": ["12,3x"],
+            "reason": ["不是有效数字"],
+            "outcome": ["rejected"],
+        }
+    )
+    with Store.open(db) as store:
+        batch = save_facts(store, make_facts(5, seed=1), sources=[], problems=problems)
+        kept = mstore_batch_problems(store, batch)
+    assert kept.select("row", "value", "reason").rows() == [(7, "12,3x", "不是有效数字")]
+    assert kept.item(0, "raw") is None
+
+
+def mstore_batch_problems(store: Store, batch: int) -> pl.DataFrame:
+    from mujun.store import batch_problems  # noqa: PLC0415
+
+    return batch_problems(store, batch)

@@ -83,7 +83,7 @@ def test_yearly_cycle_through_the_cli(tmp_path: Path) -> None:
     past = _ok("history", "--uscc", ranked, "--db", db)
     assert "2024" in past and "异议复核" in past
     assert "合计" in _ok("aggregates", "--year", "2024", "--db", db)
-    assert "schema v2" in _ok("db", "info", "--db", db)
+    assert "schema v3" in _ok("db", "info", "--db", db)
     exported = tmp_path / "snap"
     _ok("snapshot", "export", "--run", "2", "--out", str(exported), "--db", db)
     assert "imported as draft run 1" in _ok(
