@@ -18,6 +18,7 @@ from mujun.errors import StoreError
 from mujun.store import (
     Store,
     adjust,
+    batch_problems,
     export_run,
     fingerprint,
     history,
@@ -342,12 +343,6 @@ def test_import_problems_are_kept_with_their_batch(db: Path) -> None:
     )
     with Store.open(db) as store:
         batch = save_facts(store, make_facts(5, seed=1), sources=[], problems=problems)
-        kept = mstore_batch_problems(store, batch)
+        kept = batch_problems(store, batch)
     assert kept.select("row", "value", "reason").rows() == [(7, "12,3x", "不是有效数字")]
     assert kept.item(0, "raw") is None
-
-
-def mstore_batch_problems(store: Store, batch: int) -> pl.DataFrame:
-    from mujun.store import batch_problems  # noqa: PLC0415
-
-    return batch_problems(store, batch)
