@@ -75,6 +75,8 @@ def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
     ``supersede``, so earlier demo runs stay in it, marked superseded.
     """
     db_path = out_dir / "demo.duckdb"
+    if db_path.is_file():  # the demo's own database, from an older mujun: migrate (with backup)
+        st.Store.upgrade(db_path)
     published: dict[int, int] = {}
     with st.Store.open(db_path) as store:
         for data_year in DATA_YEARS:

@@ -15,12 +15,18 @@ _MAX_WIDTH = 60
 
 
 def write_workbook(
-    path: str | Path, sheets: Mapping[str, pl.DataFrame], /, *, headers: Mapping[str, str]
+    path: str | Path,
+    sheets: Mapping[str, pl.DataFrame],
+    /,
+    *,
+    headers: Mapping[str, str],
+    formats: Mapping[str, str] | None = None,
 ) -> Path:
     """One sheet per frame: Chinese headers, frozen header row, filter, widths, A4 landscape.
 
     Text cells are always stored as text, so a value such as ``=cmd|…`` is never run by Excel
-    as a formula.
+    as a formula. Numbers get ``#,##0.00##`` (decimals) or ``0`` (whole numbers) unless
+    ``formats`` names a column (by its source name) with another format.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,13 +41,18 @@ def write_workbook(
             cell.font = Font(bold=True)
             cell.fill = _HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="center")
+        special = [(formats or {}).get(c) for c in frame.columns]
         for row in frame.iter_rows():
             sheet.append(list(row))
-            for cell in sheet[sheet.max_row]:
+            for cell, fmt in zip(sheet[sheet.max_row], special, strict=True):
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # never a formula
+                elif fmt is not None and isinstance(cell.value, int | float):
+                    cell.number_format = fmt
                 elif isinstance(cell.value, float):
                     cell.number_format = "#,##0.00##"
+                elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
+                    cell.number_format = "0"
         for j, name in enumerate(names, start=1):
             values = frame.get_column(frame.columns[j - 1]).cast(pl.String).drop_nulls()
             longest = max([len(name) * 2, *(len(v) * 1.6 for v in values.head(200))], default=8)

@@ -1,0 +1,181 @@
+"""What officials publish for a year: the 公示 list, township sheets, a summary, indicator
+details and the import problems — built from the stored, published run."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from mujun import store as st
+from mujun.errors import StoreError
+from mujun.profiles.models import Profile
+from mujun.report.workbook import write_workbook
+
+
+@dataclass(frozen=True)
+class YearView:
+    """A published year as stored: results after adjustments, items, facts and problems."""
+
+    year: int
+    run_id: int
+    profile: Profile
+    results: pl.DataFrame
+    """One row per firm; ``class_label`` is the class after manual adjustments."""
+    items: pl.DataFrame
+    """Long: uscc, indicator, value, benchmark, item, status."""
+    facts: pl.DataFrame
+    problems: pl.DataFrame
+    previous: pl.DataFrame | None
+    """Last year's published results (same shape), if any."""
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Class label → Chinese name (the run's own profile)."""
+        return self.profile.class_names()
+
+
+def load_year(store: st.Store, year: int, /) -> YearView:
+    """Read a published year with the exact profile it was scored with.
+
+    Raises:
+        StoreError: the year is not published.
+    """
+    results = _final(st.published_results(store, year))
+    run_id = int(results.item(0, "run_id"))
+    run = st.run_info(store, run_id)
+    profile = Profile.model_validate(json.loads(run["profile_json"]))
+    items = store.frame(f"SELECT * EXCLUDE (run_id) FROM result_items WHERE run_id = {run_id}")
+    facts = store.frame(
+        f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {int(run['batch_id'] or -1)}"
+    )
+    try:
+        previous = _final(st.published_results(store, year - 1))
+    except StoreError:
+        previous = None
+    return YearView(year, run_id, profile, results, items, facts,
+                    st.batch_problems(store, run["batch_id"]), previous)  # fmt: skip
+
+
+def _final(results: pl.DataFrame) -> pl.DataFrame:
+    return results.rename({"class_label": "class_engine"}).rename({"final_class": "class_label"})
+
+
+# ---- sheets ---- #
+LIST_HEADERS = {
+    "seq": "序号", "uscc": "统一社会信用代码", "name": "企业名称", "township": "乡镇（街道）",
+    "cohort_label": "评价类别", "total_score": "综合得分（分）", "rank": "排名",
+    "pool_size": "参与排名企业数", "class_label": "等级", "class_name": "等级名称", "note": "说明",
+}  # fmt: skip
+
+
+def class_list(view: YearView, /, *, township: str | None = None) -> pl.DataFrame:
+    """The 公示 list: best class first, then by pool and rank; numbered."""
+    order = {label: i for i, label in enumerate(view.names)}
+    note = pl.concat_str(
+        [pl.col("special_reason"), pl.col("override_reason"), pl.col("adjustment_reason")],
+        separator="；", ignore_nulls=True,
+    )  # fmt: skip
+    frame = view.results
+    if township is not None:
+        frame = frame.filter(pl.col("township") == township)
+    return (
+        frame.with_columns(
+            pl.col("class_label").replace_strict(view.names, default=None).alias("class_name"),
+            pl.when(note != "").then(note).alias("note"),
+            pl.col("class_label").replace_strict(order, default=len(order)).alias("_o"),
+            pl.col("total_score").round(2),
+        )
+        .sort("_o", "pool", "rank", "uscc", nulls_last=True)
+        .with_row_index("seq", offset=1)
+        .select(list(LIST_HEADERS))
+    )
+
+
+def summary(view: YearView, /) -> pl.DataFrame:
+    """Per township and in total: evaluated firms per class with shares, aggregate tax and VA
+    per mu, and the change in A and D firms since last year."""
+    labels = list(view.profile.classification.labels)
+    joined = view.results.filter(pl.col("eval_status") != "not_evaluated").join(
+        view.facts.select("uscc", "tax_wan", "value_added_wan"), on="uscc", how="left"
+    )
+
+    def counts(frame: pl.DataFrame, key: pl.Expr) -> pl.DataFrame:
+        return frame.group_by(key.alias("乡镇（街道）")).agg(
+            pl.len().cast(pl.Int64).alias("参评企业数"),
+            *((pl.col("class_label") == c).sum().cast(pl.Int64).alias(f"{c}类（家）")
+              for c in labels),
+            (pl.col("tax_wan").sum() / pl.col("land_mu").sum()).alias("亩均税收（万元/亩）"),
+            (pl.col("value_added_wan").sum() / pl.col("land_mu").filter(
+                pl.col("value_added_wan").is_not_null()).sum()).alias("亩均增加值（万元/亩）"),
+        )  # fmt: skip
+
+    township = pl.col("township").fill_null("（未填）")
+    now = pl.concat([counts(joined, township).sort("乡镇（街道）"), counts(joined, pl.lit("合计"))])
+    now = now.with_columns(
+        (pl.col(f"{c}类（家）") / pl.col("参评企业数")).alias(f"{c}类占比") for c in labels
+    )
+    if view.previous is not None:
+        before = view.previous.filter(pl.col("eval_status") != "not_evaluated")
+        last = pl.concat([
+            before.group_by(township.alias("乡镇（街道）")).agg(
+                *((pl.col("class_label") == c).sum().cast(pl.Int64).alias(f"_{c}")
+                  for c in (labels[0], labels[-1]))),
+            before.select(pl.lit("合计").alias("乡镇（街道）"),
+                          *((pl.col("class_label") == c).sum().cast(pl.Int64).alias(f"_{c}")
+                  for c in (labels[0], labels[-1]))),
+        ], how="vertical_relaxed")  # fmt: skip
+        now = (
+            now.join(last, on="乡镇（街道）", how="left")
+            .with_columns(
+                (pl.col(f"{c}类（家）") - pl.col(f"_{c}")).alias(f"{c}类比上年增减（家）")
+                for c in (labels[0], labels[-1])
+            )
+            .drop(f"_{labels[0]}", f"_{labels[-1]}")
+        )
+    return now
+
+
+def details(view: YearView, /) -> pl.DataFrame:
+    """Each firm's indicator values, benchmarks and item scores, headed with names and units."""
+    wide = view.results.select("uscc", "name", "township", "cohort_label", "total_score",
+                               "class_label")  # fmt: skip
+    for ind in view.profile.used_indicators():
+        spec = view.profile.indicators[ind]
+        part = view.items.filter(pl.col("indicator") == ind).select(
+            "uscc",
+            pl.col("value").alias(f"{spec.label}（{spec.unit}）"),
+            pl.col("benchmark").alias(f"{spec.label}基准值（{spec.unit}）"),
+            pl.col("item").alias(f"{spec.label}得分（分）"),
+        )
+        wide = wide.join(part, on="uscc", how="left")
+    return wide.rename({"uscc": "统一社会信用代码", "name": "企业名称", "township": "乡镇（街道）",
+                        "cohort_label": "评价类别", "total_score": "综合得分（分）",
+                        "class_label": "等级"})  # fmt: skip
+
+
+PROBLEM_HEADERS = {"file": "文件", "sheet": "工作表", "row": "行号", "column": "列", "value": "原值",
+                   "reason": "原因", "outcome": "处理", "raw": "原始内容"}  # fmt: skip
+
+
+def publication_workbook(
+    view: YearView, path: str | Path, /, *, township: str | None = None
+) -> Path:
+    """The year's workbook: 公示名单, one sheet per township, 汇总, 指标明细, 导入问题."""
+    sheets: dict[str, pl.DataFrame] = {"公示名单": class_list(view, township=township)}
+    townships = ([township] if township else
+                 sorted(view.results.get_column("township").drop_nulls().unique().to_list()))  # fmt: skip
+    if township is None:
+        for name in townships:
+            sheets[name[:28]] = class_list(view, township=name)
+    sheets["汇总"] = summary(view)
+    sheets["指标明细"] = details(view)
+    problems = view.problems.with_columns(
+        pl.col("outcome").replace({"rejected": "拒绝", "skipped": "跳过"})
+    )
+    sheets["导入问题"] = problems
+    formats = {c: "0.0%" for c in sheets["汇总"].columns if c.endswith("占比")}
+    return write_workbook(path, sheets, headers={**LIST_HEADERS, **PROBLEM_HEADERS},
+                          formats=formats)  # fmt: skip
