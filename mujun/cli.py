@@ -23,7 +23,10 @@ from mujun.policy import evaluate_levers, evaluate_targets, load_context
 from mujun.profiles import Profile, available_profiles, load_profile
 from mujun.profiles.loader import resolve_profile_path
 from mujun.report import check_table_path, class_summary, write_table, write_workbook
+from mujun.report.html import firm_card, region_report, safe_filename
 from mujun.report.import_report import write_import_report
+from mujun.report.publication import LIST_HEADERS, load_year, publication_workbook
+from mujun.report.publication import class_list as publication_class_list
 from mujun.store import Store
 
 app = typer.Typer(
@@ -98,6 +101,8 @@ def demo(
     out.print(f"导入报告 / import report: {run.import_report_path}", markup=False)
     _print_summary(run.result, prof, f"{prof.meta.title}（示范县样例数据）", run.year)
     out.print(f"公示名单 / class list: [bold]{run.class_list_path}[/]")
+    out.print(f"公示工作簿 / workbook: [bold]{run.workbook_path}[/]")
+    out.print(f"分析报告 / region report: [bold]{run.report_path}[/]")
     out.print(f"完整结果 / full results: [bold]{run.result_path}[/]")
     runs_text = ", ".join(f"{y}: run {r}" for y, r in sorted(run.published.items()))
     out.print(f"已入库并发布 / stored and published in {run.db_path} ({runs_text})", markup=False)
@@ -521,6 +526,52 @@ def targets(year: YearOption, profile: Annotated[str, typer.Option(help="Profile
         "范围", "指标", "单位", "实际值", "目标年度", "目标值", "完成进度", "差距", "已达标"
     )
     _print_frame(shown, f"{year} 年度目标完成情况（数据年度 {year + prof.data_year_offset}）")
+
+
+# ---- publishing: workbook, region report, firm card ---- #
+@app.command()
+def export(
+    year: YearOption,
+    fmt: Annotated[str, typer.Option("--format", help="xlsx, html, csv or parquet.")] = "xlsx",
+    township: Annotated[
+        str | None, typer.Option(help="Only this township (xlsx, csv, parquet).")
+    ] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="File to write.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write a published year for officials: the 公示 workbook, the region report or the list."""
+    if fmt not in ("xlsx", "html", "csv", "parquet"):
+        msg = f"Unknown format {fmt!r}.\nHint: use xlsx, html, csv or parquet."
+        raise MujunError(msg)
+    with Store.open(db, read_only=True) as store:
+        view = load_year(store, year)
+        suffix = "" if township is None else f"_{safe_filename(township)}"
+        target = out_path or Path(f"亩均评价_{year}{suffix}.{fmt}")
+        if fmt == "xlsx":
+            written = publication_workbook(view, target, township=township)
+        elif fmt == "html":
+            written = region_report(view, target, store=store)
+        else:
+            frame = publication_class_list(view, township=township).rename(LIST_HEADERS)
+            written = write_table(frame, target)
+    out.print(f"已写出 / written: {written}", markup=False)
+
+
+@app.command()
+def card(
+    uscc: Annotated[str, typer.Option(help="The firm's USCC.")],
+    year: YearOption,
+    out_path: Annotated[Path | None, typer.Option("--out", help="HTML file to write.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write a firm's report card (HTML) for a published year."""
+    with Store.open(db, read_only=True) as store:
+        view = load_year(store, year)
+        found = view.results.filter(pl.col("uscc") == uscc)
+        name = found.item(0, "name") if found.height else uscc
+        target = out_path or Path(f"报告卡_{safe_filename(str(name))}_{year}.html")
+        written = firm_card(view, uscc, target, store=store)
+    out.print(f"已写出 / written: {written}", markup=False)
 
 
 # ---- profiles ---- #

@@ -13,7 +13,9 @@ from mujun.errors import DataError
 from mujun.ingest.importer import ImportResult, import_year
 from mujun.profiles.models import Profile
 from mujun.report import class_list, write_table
+from mujun.report.html import region_report
 from mujun.report.import_report import write_import_report
+from mujun.report.publication import load_year, publication_workbook
 from mujun.score import needs_previous_year
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -43,6 +45,8 @@ class DemoRun:
     rejects_path: Path
     import_report_path: Path
     db_path: Path
+    workbook_path: Path
+    report_path: Path
     published: dict[int, int]
     """Evaluation year → published run id."""
     transition: pl.DataFrame | None
@@ -101,6 +105,9 @@ def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
             )  # fmt: skip
             published[year] = st.publish(store, year=year, run_id=run_id, supersede=True)[0]
         transition, firm, firm_history = _two_year_view(store, sorted(published))
+        view = load_year(store, max(published))
+        workbook_path = publication_workbook(view, out_dir / f"亩均评价_{view.year}.xlsx")
+        report_path = region_report(view, out_dir / f"亩均评价报告_{view.year}.html", store=store)
     return DemoRun(
         year=year,
         imported=imported,
@@ -115,6 +122,8 @@ def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
         ),
         import_report_path=write_import_report(imported, out_dir / f"import_report_{year}.xlsx"),
         db_path=db_path,
+        workbook_path=workbook_path,
+        report_path=report_path,
         published=published,
         transition=transition,
         firm=firm,

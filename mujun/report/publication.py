@@ -1,5 +1,7 @@
-"""What officials publish for a year: the 公示 list, township sheets, a summary, indicator
-details and the import problems — built from the stored, published run."""
+"""What officials publish for a year, built from the stored, published run.
+
+The 公示 list, township sheets, a summary, indicator details and the import problems.
+"""
 
 from __future__ import annotations
 
@@ -55,8 +57,16 @@ def load_year(store: st.Store, year: int, /) -> YearView:
         previous = _final(st.published_results(store, year - 1))
     except StoreError:
         previous = None
-    return YearView(year, run_id, profile, results, items, facts,
-                    st.batch_problems(store, run["batch_id"]), previous)  # fmt: skip
+    return YearView(
+        year,
+        run_id,
+        profile,
+        results,
+        items,
+        facts,
+        st.batch_problems(store, run["batch_id"]),
+        previous,
+    )
 
 
 def _final(results: pl.DataFrame) -> pl.DataFrame:
@@ -65,10 +75,18 @@ def _final(results: pl.DataFrame) -> pl.DataFrame:
 
 # ---- sheets ---- #
 LIST_HEADERS = {
-    "seq": "序号", "uscc": "统一社会信用代码", "name": "企业名称", "township": "乡镇（街道）",
-    "cohort_label": "评价类别", "total_score": "综合得分（分）", "rank": "排名",
-    "pool_size": "参与排名企业数", "class_label": "等级", "class_name": "等级名称", "note": "说明",
-}  # fmt: skip
+    "seq": "序号",
+    "uscc": "统一社会信用代码",
+    "name": "企业名称",
+    "township": "乡镇（街道）",
+    "cohort_label": "评价类别",
+    "total_score": "综合得分（分）",
+    "rank": "排名",
+    "pool_size": "参与排名企业数",
+    "class_label": "等级",
+    "class_name": "等级名称",
+    "note": "说明",
+}
 
 
 def class_list(view: YearView, /, *, township: str | None = None) -> pl.DataFrame:
@@ -76,8 +94,9 @@ def class_list(view: YearView, /, *, township: str | None = None) -> pl.DataFram
     order = {label: i for i, label in enumerate(view.names)}
     note = pl.concat_str(
         [pl.col("special_reason"), pl.col("override_reason"), pl.col("adjustment_reason")],
-        separator="；", ignore_nulls=True,
-    )  # fmt: skip
+        separator="；",
+        ignore_nulls=True,
+    )
     frame = view.results
     if township is not None:
         frame = frame.filter(pl.col("township") == township)
@@ -95,8 +114,11 @@ def class_list(view: YearView, /, *, township: str | None = None) -> pl.DataFram
 
 
 def summary(view: YearView, /) -> pl.DataFrame:
-    """Per township and in total: evaluated firms per class with shares, aggregate tax and VA
-    per mu, and the change in A and D firms since last year."""
+    """Per township and in total, for evaluated firms.
+
+    Firms per class with shares, aggregate tax and VA per mu, and the change in the best and
+    worst classes since last year.
+    """
     labels = list(view.profile.classification.labels)
     joined = view.results.filter(pl.col("eval_status") != "not_evaluated").join(
         view.facts.select("uscc", "tax_wan", "value_added_wan"), on="uscc", how="left"
@@ -105,12 +127,16 @@ def summary(view: YearView, /) -> pl.DataFrame:
     def counts(frame: pl.DataFrame, key: pl.Expr) -> pl.DataFrame:
         return frame.group_by(key.alias("乡镇（街道）")).agg(
             pl.len().cast(pl.Int64).alias("参评企业数"),
-            *((pl.col("class_label") == c).sum().cast(pl.Int64).alias(f"{c}类（家）")
-              for c in labels),
+            *(
+                (pl.col("class_label") == c).sum().cast(pl.Int64).alias(f"{c}类（家）")
+                for c in labels
+            ),
             (pl.col("tax_wan").sum() / pl.col("land_mu").sum()).alias("亩均税收（万元/亩）"),
-            (pl.col("value_added_wan").sum() / pl.col("land_mu").filter(
-                pl.col("value_added_wan").is_not_null()).sum()).alias("亩均增加值（万元/亩）"),
-        )  # fmt: skip
+            (
+                pl.col("value_added_wan").sum()
+                / pl.col("land_mu").filter(pl.col("value_added_wan").is_not_null()).sum()
+            ).alias("亩均增加值（万元/亩）"),
+        )
 
     township = pl.col("township").fill_null("（未填）")
     now = pl.concat([counts(joined, township).sort("乡镇（街道）"), counts(joined, pl.lit("合计"))])
@@ -119,14 +145,24 @@ def summary(view: YearView, /) -> pl.DataFrame:
     )
     if view.previous is not None:
         before = view.previous.filter(pl.col("eval_status") != "not_evaluated")
-        last = pl.concat([
-            before.group_by(township.alias("乡镇（街道）")).agg(
-                *((pl.col("class_label") == c).sum().cast(pl.Int64).alias(f"_{c}")
-                  for c in (labels[0], labels[-1]))),
-            before.select(pl.lit("合计").alias("乡镇（街道）"),
-                          *((pl.col("class_label") == c).sum().cast(pl.Int64).alias(f"_{c}")
-                  for c in (labels[0], labels[-1]))),
-        ], how="vertical_relaxed")  # fmt: skip
+        last = pl.concat(
+            [
+                before.group_by(township.alias("乡镇（街道）")).agg(
+                    *(
+                        (pl.col("class_label") == c).sum().cast(pl.Int64).alias(f"_{c}")
+                        for c in (labels[0], labels[-1])
+                    )
+                ),
+                before.select(
+                    pl.lit("合计").alias("乡镇（街道）"),
+                    *(
+                        (pl.col("class_label") == c).sum().cast(pl.Int64).alias(f"_{c}")
+                        for c in (labels[0], labels[-1])
+                    ),
+                ),
+            ],
+            how="vertical_relaxed",
+        )
         now = (
             now.join(last, on="乡镇（街道）", how="left")
             .with_columns(
@@ -140,8 +176,9 @@ def summary(view: YearView, /) -> pl.DataFrame:
 
 def details(view: YearView, /) -> pl.DataFrame:
     """Each firm's indicator values, benchmarks and item scores, headed with names and units."""
-    wide = view.results.select("uscc", "name", "township", "cohort_label", "total_score",
-                               "class_label")  # fmt: skip
+    wide = view.results.select(
+        "uscc", "name", "township", "cohort_label", "total_score", "class_label"
+    )
     for ind in view.profile.used_indicators():
         spec = view.profile.indicators[ind]
         part = view.items.filter(pl.col("indicator") == ind).select(
@@ -151,13 +188,28 @@ def details(view: YearView, /) -> pl.DataFrame:
             pl.col("item").alias(f"{spec.label}得分（分）"),
         )
         wide = wide.join(part, on="uscc", how="left")
-    return wide.rename({"uscc": "统一社会信用代码", "name": "企业名称", "township": "乡镇（街道）",
-                        "cohort_label": "评价类别", "total_score": "综合得分（分）",
-                        "class_label": "等级"})  # fmt: skip
+    return wide.rename(
+        {
+            "uscc": "统一社会信用代码",
+            "name": "企业名称",
+            "township": "乡镇（街道）",
+            "cohort_label": "评价类别",
+            "total_score": "综合得分（分）",
+            "class_label": "等级",
+        }
+    )
 
 
-PROBLEM_HEADERS = {"file": "文件", "sheet": "工作表", "row": "行号", "column": "列", "value": "原值",
-                   "reason": "原因", "outcome": "处理", "raw": "原始内容"}  # fmt: skip
+PROBLEM_HEADERS = {
+    "file": "文件",
+    "sheet": "工作表",
+    "row": "行号",
+    "column": "列",
+    "value": "原值",
+    "reason": "原因",
+    "outcome": "处理",
+    "raw": "原始内容",
+}
 
 
 def publication_workbook(
@@ -165,8 +217,11 @@ def publication_workbook(
 ) -> Path:
     """The year's workbook: 公示名单, one sheet per township, 汇总, 指标明细, 导入问题."""
     sheets: dict[str, pl.DataFrame] = {"公示名单": class_list(view, township=township)}
-    townships = ([township] if township else
-                 sorted(view.results.get_column("township").drop_nulls().unique().to_list()))  # fmt: skip
+    townships = (
+        [township]
+        if township
+        else sorted(view.results.get_column("township").drop_nulls().unique().to_list())
+    )
     if township is None:
         for name in townships:
             sheets[name[:28]] = class_list(view, township=name)
@@ -177,5 +232,6 @@ def publication_workbook(
     )
     sheets["导入问题"] = problems
     formats = {c: "0.0%" for c in sheets["汇总"].columns if c.endswith("占比")}
-    return write_workbook(path, sheets, headers={**LIST_HEADERS, **PROBLEM_HEADERS},
-                          formats=formats)  # fmt: skip
+    return write_workbook(
+        path, sheets, headers={**LIST_HEADERS, **PROBLEM_HEADERS}, formats=formats
+    )

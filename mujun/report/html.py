@@ -1,0 +1,305 @@
+"""Self-contained HTML: the region report and the per-firm report card (inline SVG, no scripts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+import polars as pl
+
+from mujun import store as st
+from mujun.errors import MujunError
+from mujun.policy import evaluate_targets
+from mujun.report import svg
+from mujun.report.publication import YearView, class_list, summary
+
+_CSS = f"""
+body {{ font-family: {svg.FONT}; margin: 24px; color: #222; max-width: 1100px; }}
+h1 {{ font-size: 22px; }} h2 {{ font-size: 17px; border-bottom: 2px solid #4575b4; padding-bottom: 4px; margin-top: 28px; }}
+table {{ border-collapse: collapse; margin: 8px 0; font-size: 13px; }}
+th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }}
+th {{ background: #ddebf7; }} td.l, th.l {{ text-align: left; }}
+.meta {{ color: #555; font-size: 13px; }} .badge {{ display: inline-block; padding: 4px 12px; border-radius: 4px; color: #fff; font-weight: bold; }}
+.grid {{ display: flex; flex-wrap: wrap; gap: 16px; }} .bar {{ background: #eee; width: 220px; height: 12px; display: inline-block; }}
+.bar > span {{ background: #1a9850; height: 12px; display: block; }}
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}'
+        f"</title><style>{_CSS}</style></head><body>{body}</body></html>"
+    )
+
+
+def _table(frame: pl.DataFrame, *, left: Sequence[str] = ()) -> str:
+    head = "".join(
+        f'<th class="{"l" if c in left else ""}">{escape(c)}</th>' for c in frame.columns
+    )
+    rows = []
+    for row in frame.iter_rows():
+        cells = []
+        for c, v in zip(frame.columns, row, strict=True):
+            text = "" if v is None else (f"{v:,.2f}" if isinstance(v, float) else str(v))
+            cells.append(f'<td class="{"l" if c in left else ""}">{escape(text)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+# ---- the region report ---- #
+def region_report(view: YearView, path: str | Path, /, *, store: st.Store | None = None) -> Path:
+    """Write the region report as one self-contained HTML file.
+
+    Classes per township, indicator distributions against their benchmarks, the
+    year-over-year transition matrix, progress against targets, top and bottom firms.
+    """
+    p = view.profile
+    labels = list(p.classification.labels)
+    names = view.names
+    parts = [
+        f"<h1>{view.year} 年度{escape(p.meta.title)}结果报告</h1>",
+        f'<p class="meta">评价年度 {view.year}（数据年度 {view.year + p.data_year_offset}）；'
+        f"运行编号 {view.run_id}；方法 {escape(p.meta.name)}；地区 {escape(p.meta.region)}</p>",
+    ]
+
+    table = summary(view)
+    towns = table.filter(pl.col("乡镇（街道）") != "合计")
+    parts.append("<h2>一、各乡镇（街道）企业分类</h2>")
+    parts.append(
+        svg.stacked_bars(
+            towns.get_column("乡镇（街道）").to_list(),
+            [f"{c} {names[c]}" for c in labels],
+            [
+                [float(v) for v in r]
+                for r in towns.select(f"{c}类（家）" for c in labels).iter_rows()
+            ],
+            title="各乡镇（街道）分类企业数（家）",
+        )
+    )
+    parts.append(_table(table, left=("乡镇（街道）",)))
+
+    parts.append('<h2>二、主要指标分布与基准值</h2><div class="grid">')
+    for ind in p.used_indicators():
+        spec = p.indicators[ind]
+        values = view.items.filter((pl.col("indicator") == ind) & pl.col("value").is_not_null())
+        bench = values.get_column("benchmark").drop_nulls()
+        marker = float(bench.median()) if bench.len() else None  # type: ignore[arg-type]
+        parts.append(
+            svg.histogram(
+                values.get_column("value").to_list(),
+                marker=marker,
+                marker_label="基准值",
+                title=spec.label,
+                unit=spec.unit,
+            )
+        )
+    parts.append("</div>")
+
+    if view.previous is not None:
+        before = view.previous.select("uscc", pl.col("class_label").alias("from"))
+        after = view.results.select("uscc", pl.col("class_label").alias("to"))
+        pairs = before.join(after, on="uscc", how="full", coalesce=True).with_columns(
+            pl.col("from").fill_null("（新进）"), pl.col("to").fill_null("（退出）")
+        )
+        order = [*labels, *sorted(set(pairs["to"]) - set(labels))]
+        matrix = pairs.pivot(
+            on="to",
+            index="from",
+            values="uscc",
+            aggregate_function="len",
+            on_columns=[c for c in order if c in set(pairs["to"])],
+        ).fill_null(0)
+        parts.append(f"<h2>三、等级变动（{view.year - 1} → {view.year}，家）</h2>")
+        parts.append(_heat(matrix.rename({"from": f"{view.year - 1}＼{view.year}"})))
+
+    if p.targets and store is not None:
+        try:
+            targets = evaluate_targets(store, year=view.year, profile=p)
+        except MujunError:
+            targets = None
+        if targets is not None:
+            parts.append("<h2>四、目标完成情况</h2>" + _progress(targets))
+
+    ranked = class_list(view).filter(pl.col("rank").is_not_null())
+    shown = ranked.select("name", "township", "cohort_label", "total_score", "class_label").rename(
+        {
+            "name": "企业名称",
+            "township": "乡镇（街道）",
+            "cohort_label": "评价类别",
+            "total_score": "综合得分（分）",
+            "class_label": "等级",
+        }
+    )
+    by_score = shown.sort("综合得分（分）", descending=True)
+    parts.append(
+        '<h2>五、综合得分前十名与后十名</h2><div class="grid"><div><h3>前十名</h3>'
+        + _table(by_score.head(10), left=("企业名称", "乡镇（街道）", "评价类别"))
+        + "</div><div><h3>后十名</h3>"
+        + _table(by_score.tail(10), left=("企业名称", "乡镇（街道）", "评价类别"))
+        + "</div></div>"
+    )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_page(f"{view.year} 年度亩均效益评价报告", "".join(parts)), encoding="utf-8")
+    return path
+
+
+def _heat(matrix: pl.DataFrame) -> str:
+    numbers = [v for col in matrix.columns[1:] for v in matrix.get_column(col).to_list()]
+    top = max(numbers, default=1) or 1
+    head = "".join(f"<th>{escape(c)}</th>" for c in matrix.columns)
+    rows = []
+    for row in matrix.iter_rows():
+        cells = [f'<th class="l">{escape(str(row[0]))}</th>']
+        for v in row[1:]:
+            alpha = 0.1 + 0.8 * (v or 0) / top
+            cells.append(f'<td style="background: rgba(69,117,180,{alpha:.2f})">{v}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _progress(targets: pl.DataFrame) -> str:
+    rows = []
+    for r in targets.iter_rows(named=True):
+        share = r["完成进度"]
+        width = 0 if share is None else max(0.0, min(1.0, share)) * 100
+        actual = "—" if r["实际值"] is None else f"{r['实际值']:.2f}"
+        rows.append(
+            f'<tr><td class="l">{escape(str(r["范围"]))}</td><td class="l">{escape(r["指标"])}</td>'
+            f"<td>{actual} {escape(r['单位'])}</td><td>{r['目标年度']}</td><td>{r['目标值']:g}</td>"
+            f'<td><span class="bar"><span style="width:{width:.0f}%"></span></span> '
+            f"{'' if share is None else f'{share:.0%}'}</td><td>{'已达标' if r['已达标'] else '未达标'}</td></tr>"
+        )
+    return (
+        '<table><thead><tr><th class="l">范围</th><th class="l">指标</th><th>实际值</th>'
+        "<th>目标年度</th><th>目标值</th><th>完成进度</th><th>状态</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+
+
+# ---- the firm report card ---- #
+def firm_card(
+    view: YearView, uscc: str, path: str | Path, /, *, store: st.Store | None = None
+) -> Path:
+    """Write a firm's report card as one HTML file.
+
+    Its indicators against benchmarks and its pool, item contributions, class, what it would
+    take to reach the next class, and its history.
+
+    Raises:
+        MujunError: the firm is not in the year's results.
+    """
+    found = view.results.filter(pl.col("uscc") == uscc)
+    if found.is_empty():
+        msg = f"Firm {uscc} is not in the {view.year} results.\nHint: check the USCC and the year."
+        raise MujunError(msg)
+    firm = found.row(0, named=True)
+    p = view.profile
+    color = dict(zip(p.classification.labels, svg.CLASS_COLORS, strict=False)).get(
+        firm["class_label"], "#757575"
+    )
+    parts = [
+        f"<h1>{escape(firm['name'] or uscc)} 亩均效益评价报告卡（{view.year} 年度）</h1>",
+        f'<p class="meta">统一社会信用代码 {escape(uscc)}；{escape(firm["township"] or "")}；'
+        f"{escape(firm['cohort_label'] or '')}</p>",
+        f'<p><span class="badge" style="background:{color}">{escape(firm["class_label"] or "")}'
+        f" {escape(view.names.get(firm['class_label'], ''))}</span> "
+        f"综合得分 {_num(firm['total_score'])} 分；排名 {firm['rank'] or '—'} / {firm['pool_size'] or '—'}</p>",
+    ]
+    if firm["special_reason"] or firm["override_reason"] or firm["adjustment_reason"]:
+        notes = "；".join(
+            x
+            for x in (firm["special_reason"], firm["override_reason"], firm["adjustment_reason"])
+            if x
+        )
+        parts.append(f"<p>说明：{escape(notes)}</p>")
+
+    mine = view.items.filter(pl.col("uscc") == uscc)
+    weights = p.cohorts[firm["cohort"]].weights if firm["cohort"] in p.cohorts else {}
+    gap = firm["gap_to_next"]
+    rows, labels, scores, maxima = [], [], [], []
+    for ind in (i for i in p.used_indicators() if weights.get(i, 0) > 0):
+        spec = p.indicators[ind]
+        item = mine.filter(pl.col("indicator") == ind)
+        value, bench, points = item.row(0)[2:5] if item.height else (None, None, None)
+        pool = view.items.filter((pl.col("indicator") == ind) & pl.col("value").is_not_null()).join(
+            view.results.filter(pl.col("cohort") == firm["cohort"]).select("uscc"), on="uscc"
+        )
+        values = pool.get_column("value")
+        share = None if value is None or values.is_empty() else float((values <= value).mean())
+        need = _needed(p, ind, weight=weights[ind], benchmark=bench, gap=gap)
+        rows.append(
+            f'<tr><td class="l">{escape(spec.label)}</td><td>{_num(value)} {escape(spec.unit)}</td>'
+            f"<td>{_num(bench)}</td><td>{_num(points)} / {weights[ind]:g}</td>"
+            f"<td>{'' if share is None else f'{share:.0%}'}</td><td>{need}</td>"
+            f"<td>{svg.strip(values.to_list(), mark=value, benchmark=bench, title=spec.label)}</td></tr>"
+        )
+        labels.append(spec.label)
+        scores.append(points or 0.0)
+        maxima.append(weights[ind])
+    nxt = firm["next_class"]
+    parts.append(
+        '<h2>各项指标</h2><table><thead><tr><th class="l">指标</th><th>数值</th><th>基准值</th>'
+        "<th>得分 / 权重</th><th>同组分位</th>"
+        f"<th>升至 {escape(nxt or '—')} 类需单项提高</th><th>同组分布（红线为基准值）</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    if gap is not None:
+        parts.append(
+            f"<p>距 {escape(nxt)} 类还差 {gap:.2f} 分（任选一项单独提高即可补足；"
+            "封顶或最小–最大计分的指标无法这样估算）。</p>"
+        )
+    if labels:
+        parts.append(svg.bars(labels, scores, maxima, title="各项得分（蓝）与权重（灰）"))
+    if store is not None:
+        past = st.history(store, uscc)
+        if past.height:
+            parts.append(
+                "<h2>历年评价</h2>"
+                + _table(
+                    past.select(
+                        pl.col("evaluation_year").alias("评价年度"),
+                        pl.col("total_score").alias("综合得分（分）"),
+                        pl.col("rank").alias("排名"),
+                        pl.col("pool_size").alias("参与排名企业数"),
+                        pl.col("class_label").alias("等级"),
+                        pl.col("tax_per_mu").alias("亩均税收（万元/亩）"),
+                    )
+                )
+            )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_page(f"{firm['name']} 报告卡", "".join(parts)), encoding="utf-8")
+    return path
+
+
+def safe_filename(text: str, /, *, limit: int = 80) -> str:
+    """A file name from free text such as a firm name.
+
+    Path separators, reserved and control characters become "_"; leading dots and spaces go.
+    """
+    cleaned = "".join("_" if (ch in '/\\:*?"<>|' or ord(ch) < 32) else ch for ch in text)
+    cleaned = cleaned.strip().lstrip(".").strip()
+    return (cleaned or "firm")[:limit]
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def _needed(
+    p: object, ind: str, *, weight: float, benchmark: float | None, gap: float | None
+) -> str:
+    """How much the indicator alone must rise to close the gap, under uncapped ratio scoring."""
+    from mujun.profiles.models import Profile  # noqa: PLC0415 - typing only at run time
+
+    assert isinstance(p, Profile)
+    rule = p.scoring_for(ind)
+    spec = p.indicators[ind]
+    if gap is None or benchmark is None or weight <= 0:
+        return "—"
+    if rule.method != "ratio" or rule.cap is not None or spec.direction != "higher":
+        return "—"
+    return f"+{gap * benchmark / weight:,.3g} {escape(spec.unit)}"
