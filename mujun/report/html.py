@@ -20,7 +20,7 @@ h1 {{ font-size: 22px; }} h2 {{ font-size: 17px; border-bottom: 2px solid #4575b
 table {{ border-collapse: collapse; margin: 8px 0; font-size: 13px; }}
 th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }}
 th {{ background: #ddebf7; }} td.l, th.l {{ text-align: left; }}
-.meta {{ color: #555; font-size: 13px; }} .badge {{ display: inline-block; padding: 4px 12px; border-radius: 4px; color: #fff; font-weight: bold; }}
+.meta {{ color: #555; font-size: 13px; }} .badge {{ display: inline-block; padding: 4px 12px; border-radius: 4px; font-weight: bold; }}
 .grid {{ display: flex; flex-wrap: wrap; gap: 16px; }} .bar {{ background: #eee; width: 220px; height: 12px; display: inline-block; }}
 .bar > span {{ background: #1a9850; height: 12px; display: block; }}
 """
@@ -110,6 +110,8 @@ def region_report(view: YearView, path: str | Path, /, *, store: st.Store | None
             aggregate_function="len",
             on_columns=[c for c in order if c in set(pairs["to"])],
         ).fill_null(0)
+        rows_order = {c: i for i, c in enumerate(["（新进）", *order, *sorted(set(pairs["from"]))])}
+        matrix = matrix.sort(pl.col("from").replace_strict(rows_order, default=len(rows_order)))
         parts.append(f"<h2>三、等级变动（{view.year - 1} → {view.year}，家）</h2>")
         parts.append(_heat(matrix.rename({"from": f"{view.year - 1}＼{view.year}"})))
 
@@ -204,7 +206,7 @@ def firm_card(
         f"<h1>{escape(firm['name'] or uscc)} 亩均效益评价报告卡（{view.year} 年度）</h1>",
         f'<p class="meta">统一社会信用代码 {escape(uscc)}；{escape(firm["township"] or "")}；'
         f"{escape(firm['cohort_label'] or '')}</p>",
-        f'<p><span class="badge" style="background:{color}">{escape(firm["class_label"] or "")}'
+        f'<p><span class="badge" style="background:{color};color:{_ink(color)}">{escape(firm["class_label"] or "")}'
         f" {escape(view.names.get(firm['class_label'], ''))}</span> "
         f"综合得分 {_num(firm['total_score'])} 分；排名 {firm['rank'] or '—'} / {firm['pool_size'] or '—'}</p>",
     ]
@@ -283,6 +285,12 @@ def safe_filename(text: str, /, *, limit: int = 80) -> str:
     cleaned = "".join("_" if (ch in '/\\:*?"<>|' or ord(ch) < 32) else ch for ch in text)
     cleaned = cleaned.strip().lstrip(".").strip()
     return (cleaned or "firm")[:limit]
+
+
+def _ink(background: str) -> str:
+    """Dark text on light badges, white on dark ones (readable on screen and in print)."""
+    r, g, b = (int(background[i : i + 2], 16) for i in (1, 3, 5))
+    return "#222" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#fff"
 
 
 def _num(value: float | None) -> str:

@@ -80,7 +80,7 @@ def histogram(
 
     Values above the 99th percentile are folded into the last bin.
     """
-    width, height, left, bottom = 560, 220, 40, 40
+    width, height, left, bottom = 520, 220, 40, 40
     data = sorted(v for v in values if v is not None and math.isfinite(v))
     if not data:
         return _svg(width, 40, f'<text x="0" y="20">{escape(title)}：无数据</text>', title)
