@@ -82,8 +82,9 @@ def _defects(folder: Path, facts: pl.DataFrame) -> None:
     ])  # fmt: skip
     with (folder / "land_parcels.csv").open("ab") as handle:
         handle.write(",无证企业,自有,无证,1333.33\n".encode("gb18030"))
-        handle.write(f"{facts.item(10, 'uscc')},{facts.item(10, 'name')},自有,待补,—\n"
-                     .encode("gb18030"))
+        handle.write(
+            f"{facts.item(10, 'uscc')},{facts.item(10, 'name')},自有,待补,—\n".encode("gb18030")
+        )
     with (folder / "emissions.csv").open("a", encoding="utf-8") as handle:
         handle.write(f"{facts.item(11, 'uscc')},{facts.item(11, 'name')},未监测,,,,\n")
 

@@ -79,7 +79,7 @@ def test_workbook_sheets_headers_formats_and_formula_escaping(db: Path, tmp_path
     ]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
     assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
-    first = [c for c in sheet[2]]
+    first = list(sheet[2])
     assert isinstance(first[5].value, float) and first[5].number_format == "#,##0.00##"
     assert first[0].number_format == "0"
     evil = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == EVIL]
@@ -88,7 +88,7 @@ def test_workbook_sheets_headers_formats_and_formula_escaping(db: Path, tmp_path
         c.data_type == "s" for row in sheet.iter_rows(min_row=2) for c in row if c.value == "+1-2@x"
     )
     summary = book["汇总"]
-    share = [c for c in summary[1] if c.value == "A类占比"][0].column
+    share = next(c for c in summary[1] if c.value == "A类占比").column
     assert summary.cell(2, share).number_format == "0.0%"
     assert [c.value for c in book["导入问题"][1]][:6] == [
         "文件",
