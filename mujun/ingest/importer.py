@@ -303,7 +303,7 @@ def _firm_report(
 
 def _plausibility(facts: pl.DataFrame, settings: Ingest) -> pl.DataFrame:
     p = settings.plausibility
-    per_mu = pl.col("tax_wan") / pl.col("land_mu")
+    per_mu = pl.when(pl.col("land_mu") > 0).then(pl.col("tax_wan") / pl.col("land_mu"))
     checks = [
         (per_mu > p.max_tax_per_mu, "亩均税收（万元/亩）", per_mu,
          f"亩均税收超过 {p.max_tax_per_mu:g} 万元/亩：税收可能是“元”而非“万元”，或用地是平方米"),

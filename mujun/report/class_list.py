@@ -10,7 +10,7 @@ from mujun.errors import DataError
 from mujun.profiles.models import Profile
 from mujun.schema import Col
 
-_FORMULA_START = ("=", "+", "-", "@")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection list
 
 _LIST_COLUMNS = {
     "uscc": "统一社会信用代码",
@@ -65,7 +65,7 @@ def class_summary(result: pl.DataFrame, /, *, profile: Profile) -> pl.DataFrame:
 
 
 def defuse_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """Prefix text that Excel would run as a formula (= + - @) with an apostrophe."""
+    """Prefix text that a spreadsheet would run as a formula (= + - @ tab CR) with an apostrophe."""
     return frame.with_columns(
         _defused(c) for c, dtype in frame.schema.items() if dtype == pl.String()
     )

@@ -113,6 +113,13 @@ def class_list(view: YearView, /, *, township: str | None = None) -> pl.DataFram
     )
 
 
+def _per_mu(amount: str) -> pl.Expr:
+    """Aggregate per mu over firms with the amount known and positive land; null if none."""
+    known = pl.col(amount).is_not_null() & (pl.col("land_mu") > 0)
+    land = pl.col("land_mu").filter(known).sum()
+    return pl.when(land > 0).then(pl.col(amount).filter(known).sum() / land)
+
+
 def summary(view: YearView, /) -> pl.DataFrame:
     """Per township and in total, for evaluated firms.
 
@@ -131,11 +138,8 @@ def summary(view: YearView, /) -> pl.DataFrame:
                 (pl.col("class_label") == c).sum().cast(pl.Int64).alias(f"{c}类（家）")
                 for c in labels
             ),
-            (pl.col("tax_wan").sum() / pl.col("land_mu").sum()).alias("亩均税收（万元/亩）"),
-            (
-                pl.col("value_added_wan").sum()
-                / pl.col("land_mu").filter(pl.col("value_added_wan").is_not_null()).sum()
-            ).alias("亩均增加值（万元/亩）"),
+            _per_mu("tax_wan").alias("亩均税收（万元/亩）"),
+            _per_mu("value_added_wan").alias("亩均增加值（万元/亩）"),
         )
 
     township = pl.col("township").fill_null("（未填）")

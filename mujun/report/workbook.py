@@ -1,17 +1,29 @@
-"""Write frames as a formatted workbook that officials can open, filter and print."""
+"""Write frames as a formatted workbook that officials can open, filter and print.
+
+XlsxWriter rather than openpyxl: it streams cells straight to the file and writes a 20 000-firm
+publication workbook in seconds (openpyxl's row-by-row formatting took minutes at that size).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
-import openpyxl
 import polars as pl
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER = {"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "vcenter"}
+_DECIMAL = "#,##0.00##"
+_WHOLE = "0"
+_DATE = "yyyy-mm-dd"
+_DATETIME = "yyyy-mm-dd hh:mm:ss"
 _MAX_WIDTH = 60
+_A4 = 9  # Excel's paper code
+
+Writer = Callable[[int, int, Any], Any]
 
 
 def write_workbook(
@@ -24,44 +36,82 @@ def write_workbook(
 ) -> Path:
     """One sheet per frame: Chinese headers, frozen header row, filter, widths, A4 landscape.
 
-    Text cells are always stored as text, so a value such as ``=cmd|…`` is never run by Excel
-    as a formula. Numbers get ``#,##0.00##`` (decimals) or ``0`` (whole numbers) unless
-    ``formats`` names a column (by its source name) with another format.
+    Text is always written as a string cell, so a value such as ``=cmd|…`` is never run by
+    Excel as a formula. Numbers get ``#,##0.00##`` (decimals) or ``0`` (whole numbers) unless
+    ``formats`` names a column (by its source name) with another format. Nulls stay empty.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = openpyxl.Workbook()
-    if book.active is not None:
-        book.remove(book.active)
-    for title, frame in sheets.items():
-        sheet = book.create_sheet(title[:31])
-        names = [headers.get(c, c) for c in frame.columns]
-        sheet.append(names)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.fill = _HEADER_FILL
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-        special = [(formats or {}).get(c) for c in frame.columns]
-        for row in frame.iter_rows():
-            sheet.append(list(row))
-            for cell, fmt in zip(sheet[sheet.max_row], special, strict=True):
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula
-                elif fmt is not None and isinstance(cell.value, int | float):
-                    cell.number_format = fmt
-                elif isinstance(cell.value, float):
-                    cell.number_format = "#,##0.00##"
-                elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
-                    cell.number_format = "0"
-        for j, name in enumerate(names, start=1):
-            values = frame.get_column(frame.columns[j - 1]).cast(pl.String).drop_nulls()
-            longest = max([len(name) * 2, *(len(v) * 1.6 for v in values.head(200))], default=8)
-            sheet.column_dimensions[get_column_letter(j)].width = min(_MAX_WIDTH, max(8, longest))
-        sheet.freeze_panes = "A2"
-        if frame.width:
-            sheet.auto_filter.ref = f"A1:{get_column_letter(frame.width)}{max(1, sheet.max_row)}"
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-        sheet.print_title_rows = "1:1"
-    book.save(path)
+    book = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+    )
+    styles: dict[str, Format] = {}
+
+    def style(number_format: str) -> Format:
+        if number_format not in styles:
+            styles[number_format] = book.add_format({"num_format": number_format})
+        return styles[number_format]
+
+    header = book.add_format(_HEADER)
+    try:
+        for title, frame in sheets.items():
+            _refuse_non_finite(title, frame)
+            sheet = book.add_worksheet(title[:31])
+            names = [headers.get(c, c) for c in frame.columns]
+            sheet.write_row(0, 0, names, header)
+            writers = [
+                _writer(sheet, dtype, (formats or {}).get(name), style)
+                for name, dtype in frame.schema.items()
+            ]
+            for j, (column, write) in enumerate(zip(frame.iter_columns(), writers, strict=True)):
+                for i, value in enumerate(column.to_list(), start=1):
+                    if value is not None:
+                        write(i, j, value)
+            _layout(sheet, frame, names)
+    finally:
+        book.close()
     return path
+
+
+def _refuse_non_finite(title: str, frame: pl.DataFrame) -> None:
+    """NaN or infinity must never reach a published sheet; say where it came from."""
+    for name, dtype in frame.schema.items():
+        if dtype.is_float():
+            bad = (~frame.get_column(name).is_finite()).sum()
+            if bad:
+                raise ValueError(f"sheet {title!r}, column {name!r}: {bad} NaN or infinite values")
+
+
+def _writer(
+    sheet: Worksheet, dtype: pl.DataType, fmt: str | None, style: Callable[[str], Format]
+) -> Writer:
+    """The cell writer for one column, chosen once from its dtype."""
+    if dtype == pl.String or dtype == pl.Categorical or dtype == pl.Enum:
+        return lambda i, j, v: sheet.write_string(i, j, v)
+    if dtype == pl.Boolean:
+        return lambda i, j, v: sheet.write_boolean(i, j, v)
+    if dtype.is_numeric():
+        number = style(fmt or (_DECIMAL if dtype.is_float() else _WHOLE))
+        return lambda i, j, v: sheet.write_number(i, j, v, number)
+    if dtype == pl.Date:
+        day = style(fmt or _DATE)
+        return lambda i, j, v: sheet.write_datetime(i, j, v, day)
+    if isinstance(dtype, pl.Datetime):
+        stamp = style(fmt or _DATETIME)  # Excel has no time zones: the wall-clock time is kept
+        return lambda i, j, v: sheet.write_datetime(i, j, v.replace(tzinfo=None), stamp)
+    return lambda i, j, v: sheet.write_string(i, j, str(v))
+
+
+def _layout(sheet: Worksheet, frame: pl.DataFrame, names: list[str]) -> None:
+    """Widths from the header and the first 200 values; freeze, filter and print setup."""
+    for j, name in enumerate(names):
+        values = frame.get_column(frame.columns[j]).head(200).cast(pl.String).drop_nulls()
+        longest = max([len(name) * 2, *(len(v) * 1.6 for v in values)], default=8)
+        sheet.set_column(j, j, min(_MAX_WIDTH, max(8, longest)))
+    sheet.freeze_panes(1, 0)
+    if frame.width:
+        sheet.autofilter(0, 0, max(frame.height, 1), frame.width - 1)
+    sheet.set_landscape()
+    sheet.set_paper(_A4)
+    sheet.repeat_rows(0)

@@ -342,3 +342,17 @@ def test_plausibility_flags_tax_in_yuan_labelled_wan(tmp_path: Path) -> None:
     assert result.warnings.height == 1
     assert "可能是“元”" in result.warnings.item(0, "message")
     assert fact(result, U[0], "tax_wan") == 1_500_000, "flagged, never silently changed"
+
+
+def test_plausibility_leaves_zero_land_to_scoring(tmp_path: Path) -> None:
+    """Zero land is a 待核 case for scoring, not an infinite tax per mu in the report."""
+    tax = xlsx(
+        tmp_path / "t.xlsx",
+        [["纳税人识别号", "纳税人名称", "实缴税金（万元）"], [U[0], "甲", 50], [U[1], "乙", 50]],
+    )
+    land = xlsx(
+        tmp_path / "l.xlsx",
+        [["统一社会信用代码", "企业名称", "用地面积（亩）"], [U[0], "甲", 0], [U[1], "乙", 10]],
+    )
+    warnings = run(tmp_path, tax=tax, land=land).warnings
+    assert warnings.height == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,8 +13,10 @@ import pytest
 
 from mujun import load_profile, score
 from mujun import store as mstore
+from mujun.report.class_list import defuse_formulas
 from mujun.report.html import firm_card, region_report, safe_filename
 from mujun.report.publication import load_year, publication_workbook
+from mujun.report.workbook import write_workbook
 from mujun.testing import make_facts
 
 PROFILE = load_profile("tiantai")
@@ -90,6 +93,10 @@ def test_workbook_sheets_headers_formats_and_formula_escaping(db: Path, tmp_path
     summary = book["汇总"]
     share = next(c for c in summary[1] if c.value == "A类占比").column
     assert summary.cell(2, share).number_format == "0.0%"
+    numbers = [c.value for row in summary.iter_rows(min_row=2) for c in row]
+    assert all(v is None or isinstance(v, str) or math.isfinite(v) for v in numbers)
+    lone = next(r for r in summary.iter_rows(min_row=2, values_only=True) if r[0] == "+1-2@x")
+    assert None in lone, "a township without value added shows an empty cell, not NaN"
     assert [c.value for c in book["导入问题"][1]][:6] == [
         "文件",
         "工作表",
@@ -115,6 +122,26 @@ def test_csv_export_defuses_formulas(db: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8-sig")
     assert f"'{EVIL}".replace('"', '""') in text and "\n=" not in text
+
+
+@pytest.mark.parametrize(
+    ("raw", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 571", "'+86 571"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=cmd", "'\t=cmd"),
+        ("\r=cmd", "'\r=cmd"),
+        ("示范企业 = 1", "示范企业 = 1"),
+        ("", ""),
+    ],
+)
+def test_defuse_formulas_prefixes_only_risky_text(raw: str, written: str) -> None:
+    frame = pl.DataFrame({"name": [raw, None], "n": [1, 2]})
+    out = defuse_formulas(frame)
+    assert out.get_column("name").to_list() == [written, None]
+    assert out.get_column("n").to_list() == [1, 2]
 
 
 def test_region_report_is_self_contained(db: Path, tmp_path: Path) -> None:
@@ -199,3 +226,32 @@ def test_region_report_renders_charts_in_chromium(db: Path, tmp_path: Path) -> N
     green = sum(1 for p in pixels if p == (0x1A, 0x98, 0x50))  # class A segments
     blue = sum(1 for p in pixels if p == (0x45, 0x75, 0xB4))  # histogram bars
     assert green > 500 and blue > 2000, (green, blue)
+
+
+def test_write_workbook_cell_types_and_refuses_nan(tmp_path: Path) -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    frame = pl.DataFrame(
+        {
+            "when": [dt.datetime(2024, 3, 1, 8, 30), None],
+            "day": [dt.date(2024, 3, 1), None],
+            "flag": [True, None],
+            "n": [3, None],
+            "x": [1.5, None],
+            "text": ["-5", None],
+        }
+    )
+    path = write_workbook(tmp_path / "t.xlsx", {"表": frame}, headers={"n": "数量（家）"})
+    sheet = openpyxl.load_workbook(path)["表"]
+    assert [c.value for c in sheet[1]] == ["when", "day", "flag", "数量（家）", "x", "text"]
+    first = [c.value for c in sheet[2]]
+    assert first[0] == dt.datetime(2024, 3, 1, 8, 30) and first[1].date() == dt.date(2024, 3, 1)
+    assert first[2:] == [True, 3, 1.5, "-5"] and sheet.cell(2, 6).data_type == "s"
+    assert all(c.value is None for c in sheet[3]), "nulls stay empty"
+    assert sheet.page_setup.paperSize == 9 and sheet.print_title_rows == "$1:$1"
+    with pytest.raises(ValueError, match="'x': 1 NaN"):
+        write_workbook(
+            tmp_path / "bad.xlsx",
+            {"表": frame.with_columns(pl.col("x").fill_null(float("nan")))},
+            headers={},
+        )
