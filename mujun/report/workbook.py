@@ -87,10 +87,10 @@ def _writer(
     sheet: Worksheet, dtype: pl.DataType, fmt: str | None, style: Callable[[str], Format]
 ) -> Writer:
     """The cell writer for one column, chosen once from its dtype."""
-    if dtype == pl.String or dtype == pl.Categorical or dtype == pl.Enum:
-        return lambda i, j, v: sheet.write_string(i, j, v)
+    if dtype in (pl.String, pl.Categorical, pl.Enum):
+        return sheet.write_string
     if dtype == pl.Boolean:
-        return lambda i, j, v: sheet.write_boolean(i, j, v)
+        return sheet.write_boolean
     if dtype.is_numeric():
         number = style(fmt or (_DECIMAL if dtype.is_float() else _WHOLE))
         return lambda i, j, v: sheet.write_number(i, j, v, number)
