@@ -1,202 +1,191 @@
-"""Score N synthetic firm-years with the Zhejiang baseline: mujun vs a minimal Polars kernel
-vs pandas, run side by side in one process. Prints medians, ratios and a class-equality check.
+"""Scoring speed (issue 7): mujun against a minimal Polars kernel, pandas and DuckDB SQL.
 
-    python benchmarks/bench_score.py [--rows 1000000] [--repeat 5]
+    python benchmarks/bench_score.py [--rows 1000000 10000000] [--repeat 3] [--pandas-repeat 1]
 
-The kernel and the pandas version are hand-written for the baseline's rules on this synthetic
-data (no new firms, no zero land): they compute only totals and classes, none of the
-explanation columns, and serve as the floor the engine is measured against.
+For each size, the seeded synthetic province (`generate.py`, written once to
+``benchmarks/data/``) is scored by four approaches, each in its own process so that peak memory
+is its own: mujun's full pipeline with the Zhejiang baseline (every explanation column), and
+the three hand-written baselines of `baselines.py` (totals and classes only). Each process
+loads the Parquet file, then runs its approach ``--repeat`` times; the table shows the median
+wall time, the ratio to the kernel, and peak memory above what the process held after loading
+(and as a multiple of the input's in-memory size). All four must give the same class to every
+ranked firm; the script says how many differ. Time per row at the largest size is compared with
+the smallest.
+
+The machine is shared and noisy, and on these virtual machines memory the process has not
+touched before is slow to get (about 2 s per GB): compare ratios within one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import polars as pl
 
-from mujun.engine import score
-from mujun.profiles import load_profile
-from mujun.testing import make_facts
-
-PROFILE = load_profile("zhejiang_baseline")
-PPM = 1_000_000
-ABOVE = {  # indicator: (numerator, denominator, weight)
-    "tax_per_mu": ("tax_wan", "land_mu", 30),
-    "va_per_mu": ("value_added_wan", "land_mu", 20),
-    "va_per_energy": ("value_added_wan", "energy_tce", 20),
-    "va_per_emission": ("value_added_wan", "emissions_t", 10),
-    "labour_productivity": ("value_added_wan", "employees", 10),
-    "rd_intensity": ("rd_wan", "revenue_wan", 10),
-}
-BELOW = {
-    "tax_per_mu": ("tax_wan", "land_mu", 50),
-    "tax_per_kwh": ("tax_wan", "electricity_kwh", 50),
-}
-SCALE = {"tax_per_kwh": 10000.0}
-CUM_SHARES = (0.20, 0.60, 0.95)
-LABELS = ("A", "B", "C", "D")
+HERE = Path(__file__).resolve().parent
+APPROACHES = ("mujun", "kernel", "duckdb", "pandas")
 
 
-# ---- minimal Polars kernel ---- #
-def polars_kernel(df: pl.DataFrame, engine: str = "auto") -> pl.DataFrame:
-    """Totals and classes only, hard-coded for the baseline."""
-    pollutants = [pl.col(c) for c in ("cod_t", "nh3n_t", "so2_t", "nox_t")]
-    emissions = pl.when(pl.any_horizontal(p.is_not_null() for p in pollutants)).then(
-        pl.sum_horizontal(pollutants)
-    )
-    cohort = (
-        pl.when(pl.col("above_scale"))
-        .then(pl.lit("above"))
-        .when(pl.col("land_mu") >= 3)
-        .then(pl.lit("below"))
-    )
-    lf = (
-        df.lazy()
-        .with_columns(emissions.alias("emissions_t"), cohort.alias("cohort"))
-        .with_columns(
-            (~pl.col("utility") & pl.col("cohort").is_not_null() & (pl.col("land_mu") > 0)).alias(
-                "ranked"
+def _status_mib(field: str) -> float:
+    """A memory figure of this process from /proc (VmRSS: now; VmHWM: peak since reset)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def _reset_peak() -> None:
+    """Start measuring the peak from here (Linux: writing 5 to clear_refs resets VmHWM)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def worker(approach: str, path: Path, repeat: int, out: Path) -> None:
+    """Load, run ``repeat`` times, write the classes of ranked firms, print one JSON line."""
+    sys.path.insert(0, str(HERE))
+    import baselines  # noqa: PLC0415
+
+    df = pl.read_parquet(path).rechunk()
+    input_mib = df.estimated_size("mb")
+    if approach == "mujun":
+        from mujun import load_profile, score  # noqa: PLC0415
+
+        profile = load_profile("zhejiang_baseline")
+
+        def run() -> pl.DataFrame:
+            result = score(df, profile=profile, year=2024)
+            return result.filter(pl.col("eval_status") == "ranked").select(
+                "uscc", pl.col("class_label").cast(pl.String)
             )
-        )
-    )
-    keys = ["county", "cohort"]
-    items = []
-    for cid, table in (("above", ABOVE), ("below", BELOW)):
-        member = pl.col("ranked") & (pl.col("cohort") == cid)
-        for name, (num, den, w) in table.items():
-            ok = member & pl.col(num).is_not_null() & (pl.col(den) > 0)
-            value = pl.when(ok).then(pl.col(num) / pl.col(den) * SCALE.get(name, 1.0))
-            bench = value.mean().over(keys)
-            points = pl.max_horizontal(value / bench * w, 0.0)
-            if name == "va_per_emission":
-                filled = pl.coalesce(points, points.mean().over(keys))
-            else:
-                filled = points.fill_null(0.0)
-            items.append(pl.when(member).then(filled).otherwise(0.0).alias(f"item_{cid}_{name}"))
-            if name == "tax_per_mu":
-                items.append(pl.when(member).then(value).alias(f"tb_{cid}"))
-    lf = lf.with_columns(items).with_columns(
-        pl.when(pl.col("ranked")).then(pl.sum_horizontal(pl.col("^item_.*$"))).alias("total"),
-        pl.coalesce("tb_above", "tb_below").alias("tb"),
-    )
-    part = [*keys, "ranked"]
-    rank = (
-        pl.struct(
-            (-pl.col("total")).alias("t"),
-            (-pl.col("tb")).fill_null(float("inf")).alias("b"),
-            pl.col("uscc"),
-        )
-        .rank("ordinal")
-        .over(part)
-    )
-    n = pl.len().over(part).cast(pl.Int64)  # UInt32 would overflow: n × 950000
-    cls = pl.when(rank <= (n * int(CUM_SHARES[0] * PPM) + PPM // 2) // PPM).then(pl.lit("A"))
-    for label, share in zip(LABELS[1:3], CUM_SHARES[1:], strict=True):
-        cls = cls.when(rank <= (n * int(share * PPM) + PPM // 2) // PPM).then(pl.lit(label))
-    cls = cls.otherwise(pl.lit("D"))
-    veto = pl.col("safety_incident") | pl.col("env_incident").fill_null(False)
-    final = pl.when(~pl.col("ranked")).then(None).when(veto).then(pl.lit("D")).otherwise(cls)
-    return lf.select("uscc", "total", final.alias("class_label")).collect(engine=engine)
 
+    elif approach == "kernel":
 
-# ---- pandas ---- #
-def pandas_version(pdf: pd.DataFrame) -> pd.DataFrame:
-    """The same totals and classes in idiomatic vectorized pandas."""
-    d = pdf.copy()
-    pol = d[["cod_t", "nh3n_t", "so2_t", "nox_t"]]
-    d["emissions_t"] = pol.sum(axis=1).where(pol.notna().any(axis=1))
-    d["cohort"] = np.where(d["above_scale"], "above", np.where(d["land_mu"] >= 3, "below", None))
-    d["ranked"] = ~d["utility"] & d["cohort"].notna() & (d["land_mu"] > 0)
-    d["total"] = 0.0
-    d["tb"] = np.nan
-    for cid, table in (("above", ABOVE), ("below", BELOW)):
-        member = d["ranked"] & (d["cohort"] == cid)
-        for name, (num, den, w) in table.items():
-            ok = member & d[num].notna() & (d[den] > 0)
-            value = (d[num] / d[den] * SCALE.get(name, 1.0)).where(ok)
-            bench = value.groupby([d["county"], d["cohort"]]).transform("mean")
-            points = (value / bench * w).clip(lower=0)
-            if name == "va_per_emission":
-                points = points.fillna(points.groupby([d["county"], d["cohort"]]).transform("mean"))
-            d["total"] += points.fillna(0.0).where(member, 0.0)
-            if name == "tax_per_mu":
-                d["tb"] = d["tb"].where(~member, value)
-    r = d[d["ranked"]].copy()
-    r["neg_t"], r["neg_b"] = -r["total"], (-r["tb"]).fillna(np.inf)
-    r = r.sort_values(["county", "cohort", "neg_t", "neg_b", "uscc"])
-    r["rank"] = r.groupby(["county", "cohort"]).cumcount() + 1
-    n = r.groupby(["county", "cohort"])["uscc"].transform("size")
-    cls = np.full(len(r), "D", dtype=object)
-    for label, share in reversed(list(zip(LABELS[:3], CUM_SHARES, strict=True))):
-        cls = np.where(r["rank"] <= (n * int(share * PPM) + PPM // 2) // PPM, label, cls)
-    veto = r["safety_incident"] | r["env_incident"].fillna(False).astype(bool)
-    r["class_label"] = np.where(veto, "D", cls)
-    return r[["uscc", "total", "class_label"]]
+        def run() -> pl.DataFrame:
+            return baselines.polars_kernel(df).select("uscc", "class_label")
 
+    elif approach == "duckdb":
+        import duckdb  # noqa: PLC0415
 
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+        con = duckdb.connect()
+        con.execute("SET threads = 2")
+
+        def run() -> pl.DataFrame:
+            return baselines.duckdb_sql(con, df).select("uscc", "class_label")
+
+    else:
+        pdf = df.to_pandas()
+
+        def run() -> pl.DataFrame:
+            return pl.from_pandas(baselines.pandas_version(pdf)[["uscc", "class_label"]])
+
+    gc.collect()
+    _reset_peak()
+    before = _status_mib("VmRSS")
     times, result = [], None
     for _ in range(repeat):
+        result = None
         gc.collect()
         start = time.perf_counter()
-        result = fn()
+        result = run()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    peak = _status_mib("VmHWM")
+    assert result is not None
+    result.write_parquet(out)
+    print(
+        json.dumps(
+            {
+                "approach": approach,
+                "rows": df.height,
+                "times": times,
+                "input_mib": input_mib,
+                "rss_before_mib": before,
+                "peak_mib": peak,
+                "ranked": result.height,
+            }
+        )
+    )
+
+
+def run_worker(approach: str, path: Path, repeat: int, out: Path) -> dict:
+    cmd = [sys.executable, __file__, "--worker", approach, "--file", str(path)]
+    cmd += ["--repeat", str(repeat), "--out", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{approach} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def compare(rows: int, repeat: int, pandas_repeat: int, skip: set[str]) -> dict[str, dict]:
+    sys.path.insert(0, str(HERE))
+    from generate import generate  # noqa: PLC0415
+
+    path = generate(rows, HERE / "data")
+    figures: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for approach in (a for a in APPROACHES if a not in skip):
+            n = pandas_repeat if approach == "pandas" else repeat
+            figures[approach] = run_worker(approach, path, n, Path(tmp) / f"{approach}.parquet")
+            figures[approach]["median"] = statistics.median(figures[approach]["times"])
+        classes = {a: pl.read_parquet(Path(tmp) / f"{a}.parquet") for a in figures}
+    first = next(iter(figures.values()))
+    print(f"\n{rows:,} firm-years; input {first['input_mib']:.0f} MiB in memory; 2 threads")
+    base = figures.get("kernel", first)["median"]
+    print(f"{'':28}{'median s':>10}{'runs':>22}{'vs kernel':>11}{'peak +MiB':>11}{'x input':>9}")
+    for approach, f in figures.items():
+        extra = f["peak_mib"] - f["rss_before_mib"]
+        runs = ", ".join(f"{t:.2f}" for t in f["times"])
+        print(
+            f"{approach:28}{f['median']:10.2f}{runs:>22}{f['median'] / base:10.2f}x"
+            f"{extra:11.0f}{extra / f['input_mib']:9.2f}"
+        )
+    reference = classes.get("mujun")
+    if reference is not None:
+        for approach, other in classes.items():
+            if approach == "mujun":
+                continue
+            joined = reference.join(other, on="uscc", how="full", suffix="_o")
+            differ = joined.filter(pl.col("class_label").ne_missing(pl.col("class_label_o"))).height
+            print(f"classes differing, mujun vs {approach}: {differ} of {reference.height:,}")
+    if {"mujun", "kernel", "pandas", "duckdb"} <= figures.keys():
+        m = figures["mujun"]["median"]
+        print(
+            f"mujun / kernel = {m / figures['kernel']['median']:.2f} (target <= 1.5); "
+            f"pandas / mujun = {figures['pandas']['median'] / m:.1f} (target >= 10); "
+            f"duckdb / mujun = {figures['duckdb']['median'] / m:.2f} (target >= 1.5)"
+        )
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--pandas-repeat", type=int, default=3)
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pandas-repeat", type=int, default=1)
+    parser.add_argument("--skip", nargs="*", default=[], choices=APPROACHES)
+    parser.add_argument("--worker", choices=APPROACHES, help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-
-    facts = make_facts(args.rows, seed=42, counties=90).with_columns(
-        pl.lit(False).alias("env_incident")
-    )
-    pdf = facts.to_pandas()
-    print(
-        f"rows: {facts.height:,}; in-memory size: {facts.estimated_size('mb'):.0f} MB; "
-        f"threads: {pl.thread_pool_size()}"
-    )
-
-    t_mujun, res_mujun = timed(lambda: score(facts, profile=PROFILE, year=2024), args.repeat)
-    kernels = {
-        engine: timed(lambda engine=engine: polars_kernel(facts, engine), args.repeat)
-        for engine in ("streaming", "in-memory")
-    }
-    best = min(kernels, key=lambda e: kernels[e][0])
-    t_kernel, res_kernel = kernels[best]
-    t_pandas, res_pandas = timed(lambda: pandas_version(pdf), args.pandas_repeat)
-
-    mujun_cls = res_mujun.filter(pl.col("eval_status") == "ranked").select("uscc", "class_label")
-    others = {
-        "kernel": res_kernel.filter(pl.col("class_label").is_not_null()).select(
-            "uscc", "class_label"
-        ),
-        "pandas": pl.from_pandas(res_pandas[["uscc", "class_label"]]),
-    }
-
-    print(f"{'':34}{'median s':>10}{'vs kernel':>11}")
-    rows = [("mujun (all explanations)", t_mujun)]
-    rows += [(f"minimal Polars kernel ({e})", kernels[e][0]) for e in kernels]
-    rows += [("pandas", t_pandas)]
-    for name, t in rows:
-        print(f"{name:34}{t:10.3f}{t / t_kernel:10.2f}x")
-    print(
-        f"mujun / best kernel ({best}) = {t_mujun / t_kernel:.2f} (target <= 1.5); "
-        f"pandas / mujun = {t_pandas / t_mujun:.1f}"
-    )
-    for name, other in others.items():
-        joined = mujun_cls.join(other, on="uscc", how="full", suffix="_o")
-        differ = joined.filter(pl.col("class_label").ne_missing(pl.col("class_label_o"))).height
-        print(f"classes differing from {name}: {differ} of {mujun_cls.height:,} ranked firms")
+    if args.worker:
+        worker(args.worker, args.file, args.repeat, args.out)
+        return
+    skip = set(args.skip)
+    results = {rows: compare(rows, args.repeat, args.pandas_repeat, skip) for rows in args.rows}
+    if len(results) > 1 and all("mujun" in r for r in results.values()):
+        small, large = min(results), max(results)
+        per = {n: results[n]["mujun"]["median"] / n for n in (small, large)}
+        print(
+            f"\nmujun time per row: {per[small] * 1e9:.0f} ns at {small:,}, "
+            f"{per[large] * 1e9:.0f} ns at {large:,} (ratio {per[large] / per[small]:.2f}, "
+            "target <= 1.3)"
+        )
 
 
 if __name__ == "__main__":

@@ -70,6 +70,11 @@ def score(
             a firm appears twice in the data year.
     """
     data_year = year + profile.data_year_offset
+    if isinstance(facts, pl.DataFrame):
+        # NOTE: a frame read from Parquet comes in chunks (one per row group); every column the
+        # engine adds is one chunk, and Polars realigned (copied) the whole frame at each step:
+        # at 10M firms that doubled the time. One copy up front is cheaper.
+        facts = facts.rechunk()
     lf = measures.conform(facts.lazy()).filter(pl.col("year") == data_year)
     _check_rows(lf, data_year=data_year, evaluation_year=year)
     previous = None
@@ -89,9 +94,7 @@ def score(
     out = (
         lf.pipe(add_scores, profile=profile, previous=previous)
         .pipe(classify, profile=profile)
-        .with_columns(
-            pl.lit(year, pl.Int32).alias(Col.EVALUATION_YEAR), pl.col(Col.COHORT).cast(pl.String)
-        )
+        .with_columns(pl.lit(year, pl.Int32).alias(Col.EVALUATION_YEAR))
         .select(result_columns(profile))
     )
     # NOTE: the plan is window-heavy (pool benchmarks, ranks); Polars' in-memory engine runs it

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from mujun._exprs import enum_of, joined_text
 from mujun.profiles.conditions import all_of
 from mujun.profiles.models import ClassRule, Profile
 from mujun.schema import Col
-from mujun.score.cohorts import SPECIAL_LABEL
+from mujun.score.cohorts import SPECIAL_LABEL, label_enum
 
 
 def _apply(rule: ClassRule, index: pl.Expr, target: int) -> pl.Expr:
@@ -35,39 +36,33 @@ def add_final_class(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     has_class = status.is_in(["ranked", "graded_as"])
 
     index = computed
-    rule_ids: list[pl.Expr] = []
-    reasons: list[pl.Expr] = []
-    for rule in (*profile.overrides, *profile.vetoes):
+    rules = (*profile.overrides, *profile.vetoes)
+    fired: list[pl.Expr] = []
+    for rule in rules:
         moved = _apply(rule, index, position[rule.to])
         fires = has_class & all_of(rule.when) & (moved != index)
-        rule_ids.append(pl.when(fires).then(pl.lit(rule.id)))
-        reasons.append(pl.when(fires).then(pl.lit(rule.reason)))
+        fired.append(fires)
         index = pl.when(fires).then(moved).otherwise(index)
 
     label_of = dict(enumerate(cls.labels))
+    labels = label_enum(profile)
 
     def label(expr: pl.Expr) -> pl.Expr:
-        return expr.replace_strict(label_of, default=None, return_dtype=pl.String)
+        return expr.replace_strict(label_of, default=None, return_dtype=labels)
 
     final = pl.when(has_class).then(label(index)).otherwise(pl.col(SPECIAL_LABEL))
-    joined = {
-        Col.OVERRIDE_ID: rule_ids,
-        Col.OVERRIDE_REASON: reasons,
-    }
     out = lf.with_columns(
         pl.when(has_class).then(label(computed)).alias(Col.CLASS_COMPUTED),
         final.alias(Col.CLASS),
-        **{name: _joined(parts) for name, parts in joined.items()},
+        joined_text([r.id for r in rules], fired).alias(Col.OVERRIDE_ID),
+        joined_text([r.reason for r in rules], fired).alias(Col.OVERRIDE_REASON),
     )
     return out.with_columns(
         pl.col(Col.CLASS)
-        .replace_strict(profile.class_names(), default=None, return_dtype=pl.String)
+        .replace_strict(
+            profile.class_names(),
+            default=None,
+            return_dtype=enum_of(profile.class_names().values()),
+        )
         .alias(Col.CLASS_NAME)
     )
-
-
-def _joined(parts: list[pl.Expr]) -> pl.Expr:
-    if not parts:
-        return pl.lit(None, pl.String)
-    text = pl.concat_str(parts, separator="；", ignore_nulls=True)
-    return pl.when(text != "").then(text)

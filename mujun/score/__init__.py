@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from mujun._exprs import add_aggregates
 from mujun.profiles.models import Profile
 from mujun.schema import Col, item_col
 from mujun.score import benchmarks, cohorts, indicators, items, measures, totals
@@ -11,7 +12,10 @@ from mujun.score import benchmarks, cohorts, indicators, items, measures, totals
 
 def needs_previous_year(profile: Profile) -> bool:
     """Whether any used indicator's benchmark is computed from last year's facts."""
-    return any(profile.benchmark_for(i).year == "previous" for i in profile.used_indicators())
+    return any(
+        (b := profile.benchmark_for(i)).year == "previous" and b.method != "fixed"
+        for i in profile.used_indicators()
+    )
 
 
 def add_indicators(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
@@ -19,16 +23,27 @@ def add_indicators(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     lf = (
         lf.pipe(measures.derive)
         .pipe(cohorts.assign, profile=profile)
-        .with_columns(**benchmarks.weight_columns(profile))
+        .with_columns((pl.col(Col.STATUS) != "not_evaluated").alias(benchmarks.EVALUATED))
     )
-    exprs: dict[str, pl.Expr] = {}
-    for name in profile.used_indicators():
-        ind = profile.indicators[name]
-        used = (benchmarks.weight_expr(profile, name) > 0) & (pl.col(Col.STATUS) != "not_evaluated")
-        status = pl.when(used).then(indicators.status_expr(ind))
-        exprs[item_col(name, "status")] = status
-        exprs[item_col(name, "value")] = indicators.value_expr(ind, status)
-    return lf.with_columns(**exprs).with_columns(**benchmarks.base_columns(profile))
+    evaluated = pl.col(benchmarks.EVALUATED)
+    names = profile.used_indicators()
+    statuses = {
+        item_col(n, "status"): pl.when(benchmarks.uses_expr(profile, n) & evaluated).then(
+            indicators.status_expr(profile.indicators[n])
+        )
+        for n in names
+    }
+    values = {
+        item_col(n, "value"): indicators.value_expr(
+            profile.indicators[n], pl.col(item_col(n, "status"))
+        )
+        for n in names
+    }
+    return (
+        lf.with_columns(**statuses)
+        .with_columns(**values)
+        .with_columns(**benchmarks.base_columns(profile))
+    )
 
 
 def add_scores(
@@ -43,11 +58,13 @@ def add_scores(
     """
     lf = lf.pipe(add_indicators, profile=profile)
     prev = None if previous is None else previous.pipe(add_indicators, profile=profile)
-    current: dict[str, pl.Expr] = {}
-    for name in profile.used_indicators():
+    used = profile.used_indicators()
+    fixed: dict[str, pl.Expr] = {}
+    for name in used:
         bench = profile.benchmark_for(name)
-        target = item_col(name, "benchmark")
-        if bench.year == "previous" and prev is not None:
+        if bench.method == "fixed":
+            fixed[item_col(name, "benchmark")] = benchmarks.fixed_expr(profile, name)
+        elif bench.year == "previous" and prev is not None:
             table = benchmarks.previous_table(prev, profile=profile, indicator=name)
             keys = benchmarks.group_keys(bench)
             lf = (
@@ -55,22 +72,25 @@ def add_scores(
                 if keys
                 else lf.join(table, how="cross", maintain_order="left")
             )
-        else:
-            current[target] = benchmarks.current_expr(profile, name)
-    used = {
-        item_col(n, "benchmark"): pl.when(pl.col(item_col(n, "status")).is_not_null()).then(
-            pl.col(item_col(n, "benchmark"))
-        )
-        for n in profile.used_indicators()
-    }
-    return (
-        lf.with_columns(**current)
-        .with_columns(**used)
-        .with_columns(
-            **{item_col(n, "item"): items.item_expr(profile, n) for n in profile.used_indicators()}
-        )
-        .with_columns(**totals.total_exprs(profile))
+    lf = add_aggregates(lf.with_columns(**fixed), benchmarks.current_aggregates(profile))
+    lf = lf.with_columns(
+        **{
+            item_col(n, "benchmark"): pl.when(pl.col(item_col(n, "status")).is_not_null()).then(
+                pl.col(item_col(n, "benchmark"))
+            )
+            for n in used
+            if not benchmarks.shown_only_where_used(profile, n)
+        }
     )
+    pooled = [n for n in used if items.needs_cohort_mean(profile, n)]
+    if pooled:
+        lf = lf.with_columns(
+            **{items.POINTS.format(n): items.points_expr(profile, n) for n in pooled}
+        )
+        lf = add_aggregates(lf, items.cohort_mean_aggregates(profile, pooled))
+    return lf.with_columns(
+        **{item_col(n, "item"): items.item_expr(profile, n) for n in used}
+    ).with_columns(**totals.total_exprs(profile))
 
 
 __all__ = ["add_indicators", "add_scores", "measures", "needs_previous_year"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mujun._exprs import first_match
+from mujun._exprs import enum_of, first_match
 from mujun.profiles._base import expand_divisions
 from mujun.profiles.conditions import all_of
 from mujun.profiles.models import Cohort, Profile
@@ -77,20 +77,33 @@ def assign(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         otherwise=pl.lit(None, pl.Int32),
     )
 
-    def pick(part: int) -> pl.Expr:
+    def pick(part: int, dtype: pl.DataType) -> pl.Expr:
         table = {i: s[part] for i, s in enumerate(steps)}
-        return pl.col(STEP).replace_strict(table, default=None, return_dtype=pl.String)
+        return pl.col(STEP).replace_strict(table, default=None, return_dtype=dtype)
+
+    def enum(part: int) -> pl.Enum:
+        return enum_of(s[part] for s in steps)
 
     cohort_labels = {cid: c.label for cid, c in profile.cohorts.items()}
     return lf.with_columns(cohort.alias(Col.COHORT), step.alias(STEP)).with_columns(
         pl.col(Col.COHORT)
-        .replace_strict(cohort_labels, default=None, return_dtype=pl.String)
+        .replace_strict(cohort_labels, default=None, return_dtype=enum_of(cohort_labels.values()))
         .alias(Col.COHORT_LABEL),
-        pick(1).fill_null("ranked").cast(EVAL_STATUS).alias(Col.STATUS),
-        pick(2).alias(Col.SPECIAL_ID),
-        pick(4).alias(Col.SPECIAL_REASON),
-        pick(3).alias(SPECIAL_LABEL),
+        pick(1, EVAL_STATUS).fill_null("ranked").alias(Col.STATUS),
+        pick(2, enum(2)).alias(Col.SPECIAL_ID),
+        pick(4, enum(4)).alias(Col.SPECIAL_REASON),
+        pick(3, label_enum(profile)).alias(SPECIAL_LABEL),
     )
+
+
+def cohort_enum(profile: Profile) -> pl.Enum:
+    """The dtype of the cohort column: the profile's cohort ids."""
+    return enum_of(profile.cohorts)
+
+
+def label_enum(profile: Profile) -> pl.Enum:
+    """The dtype of class labels: every label a firm can end with (classes first)."""
+    return enum_of(profile.class_names())
 
 
 def _in_scope(profile: Profile) -> pl.Expr:
@@ -105,9 +118,10 @@ def _in_scope(profile: Profile) -> pl.Expr:
 
 
 def _cohort_expr(profile: Profile) -> pl.Expr:
+    dtype = cohort_enum(profile)
     return first_match(
-        ((_cohort_condition(c), pl.lit(cid)) for cid, c in profile.cohorts.items()),
-        otherwise=pl.lit(None, pl.String),
+        ((_cohort_condition(c), pl.lit(cid, dtype)) for cid, c in profile.cohorts.items()),
+        otherwise=pl.lit(None, dtype),
     )
 
 

@@ -47,6 +47,15 @@ def status_expr(ind: Indicator) -> pl.Expr:
     return generic
 
 
+def possible_causes(ind: Indicator) -> tuple[str, ...]:
+    """The causes of absence `status_expr` can give this indicator (besides ``ok``)."""
+    if ind.denominator is None:
+        return ("missing",)
+    if ind.denominator in _EMISSION_MEASURES:
+        return ("missing", "zero", "zero_verified", "not_applicable", "invalid")
+    return ("missing", "zero", "invalid")
+
+
 def _status(name: str) -> pl.Expr:
     return pl.lit(name, dtype=ITEM_STATUS)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mujun.profiles._base import Conditions
+from mujun._exprs import joined_text
 from mujun.profiles.conditions import all_of
 from mujun.profiles.models import PointsRule, Profile
 from mujun.schema import Col, item_col
@@ -25,18 +25,13 @@ def total_exprs(profile: Profile) -> dict[str, pl.Expr]:
     if adj.bonus_cap is not None:
         bonus = pl.min_horizontal(bonus, pl.lit(adj.bonus_cap))
     penalty = _points(adj.penalty)
-    reasons = (
-        pl.concat_str(
-            [
-                *(_reason(r.when, f"{r.label}×{r.factor:g}") for r in adj.coefficients),
-                *(_reason(r.when, f"{r.label}+{r.points:g}") for r in adj.bonus),
-                *(_reason(r.when, f"{r.label}−{r.points:g}") for r in adj.penalty),
-            ],
-            separator="；",
-            ignore_nulls=True,
-        )
-        if (adj.coefficients or adj.bonus or adj.penalty)
-        else pl.lit(None, pl.String)
+    reasons = joined_text(
+        [
+            *(f"{r.label}×{r.factor:g}" for r in adj.coefficients),
+            *(f"{r.label}+{r.points:g}" for r in adj.bonus),
+            *(f"{r.label}−{r.points:g}" for r in adj.penalty),
+        ],
+        [all_of(r.when) for r in (*adj.coefficients, *adj.bonus, *adj.penalty)],
     )
     total = items_total * coefficient + bonus - penalty
     evaluated = pl.col(Col.STATUS) != "not_evaluated"
@@ -45,7 +40,7 @@ def total_exprs(profile: Profile) -> dict[str, pl.Expr]:
         Col.COEFFICIENT: coefficient,
         Col.BONUS: bonus,
         Col.PENALTY: penalty,
-        Col.ADJUST_REASON: pl.when(reasons != "").then(reasons),
+        Col.ADJUST_REASON: reasons,
         Col.TOTAL: total,
     }
     return {name: pl.when(evaluated).then(e) for name, e in exprs.items()}
@@ -54,7 +49,3 @@ def total_exprs(profile: Profile) -> dict[str, pl.Expr]:
 def _points(rules: tuple[PointsRule, ...]) -> pl.Expr:
     parts = [pl.when(all_of(r.when)).then(r.points).otherwise(0.0) for r in rules]
     return pl.sum_horizontal(parts) if parts else pl.lit(0.0)
-
-
-def _reason(when: Conditions, text: str) -> pl.Expr:
-    return pl.when(all_of(when)).then(pl.lit(text))

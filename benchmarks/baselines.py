@@ -1,0 +1,233 @@
+"""Hand-written baselines for the Zhejiang baseline profile: totals and classes only.
+
+Three implementations of the same rules, each written the way a careful analyst would write it
+in that tool, with none of mujun's explanation columns, profiles or missing-data causes:
+
+- `polars_kernel`: a minimal Polars plan (integer group ids, one window per group statistic,
+  the rank on numbers only);
+- `pandas_version`: vectorized pandas (`groupby.transform`, sort + `cumcount`);
+- `duckdb_sql`: one SQL query with window functions, run by DuckDB on the Polars frame.
+
+The rules (scoring_profiles/zhejiang_baseline.toml, data year 2023): manufacturing divisions
+13–43 (blank code included); utilities exempt; land missing or not positive not evaluated;
+cohorts 规上 and 规下 ≥ 3 mu; firms in production under 2 years scored but not ranked;
+benchmarks are the mean value of the ranked firms of the same county and cohort; item =
+value ÷ benchmark × weight (0 if the benchmark is not positive, never below 0); a 规上 firm
+without a usable emission value gets its group's mean emission item; rank by total, then tax per
+mu, then USCC; quotas 20/40/35/5 rounded half up; a safety or environmental incident is D.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+PPM = 1_000_000
+ABOVE = {  # indicator: (numerator, denominator, weight)
+    "tax_per_mu": ("tax_wan", "land_mu", 30),
+    "va_per_mu": ("value_added_wan", "land_mu", 20),
+    "va_per_energy": ("value_added_wan", "energy_tce", 20),
+    "va_per_emission": ("value_added_wan", "emissions_t", 10),
+    "labour_productivity": ("value_added_wan", "employees", 10),
+    "rd_intensity": ("rd_wan", "revenue_wan", 10),
+}
+BELOW = {
+    "tax_per_mu": ("tax_wan", "land_mu", 50),
+    "tax_per_kwh": ("tax_wan", "electricity_kwh", 50),
+}
+SCALE = {"tax_per_kwh": 10000.0}
+CUM_SHARES = (0.20, 0.60, 0.95)
+LABELS = ("A", "B", "C", "D")
+POLLUTANTS = ("cod_t", "nh3n_t", "so2_t", "nox_t")
+YEAR_END = dt.date(2023, 12, 31)
+COHORTS = (("above", ABOVE), ("below", BELOW))
+
+
+# ---- minimal Polars kernel ---- #
+def polars_kernel(df: pl.DataFrame) -> pl.DataFrame:
+    """Totals and classes of ranked firms: ``uscc``, ``total``, ``class_label``."""
+    pollutants = [pl.col(c) for c in POLLUTANTS]
+    emissions = pl.when(pl.any_horizontal(p.is_not_null() for p in pollutants)).then(
+        pl.sum_horizontal(pollutants)
+    )
+    division = pl.col("industry_code").str.extract(r"^\s*[A-Za-z]?(\d{2})", 1).cast(pl.Int32)
+    land, above = pl.col("land_mu"), pl.col("above_scale")
+    age = (pl.lit(YEAR_END) - pl.col("production_start")).dt.total_days() / 365.25
+    ranked = (
+        (division.is_between(13, 43) | division.is_null())
+        & ~pl.col("utility")
+        & (land > 0)
+        & (above | (land >= 3))
+        & ~(age < 2).fill_null(value=False)
+    )
+    group = pl.col("county").cast(pl.Categorical).to_physical().cast(pl.UInt64) * 4 + (
+        above.cast(pl.UInt64) * 2 + ranked.cast(pl.UInt64)
+    )
+    lf = df.lazy().with_columns(
+        emissions.alias("emissions_t"), ranked.alias("ranked"), group.alias("g")
+    )
+    values = {}
+    for cid, table in COHORTS:
+        member = pl.col("ranked") & (above if cid == "above" else ~above)
+        for name, (num, den, _) in table.items():
+            ok = member & pl.col(num).is_not_null() & (pl.col(den) > 0)
+            values[f"v_{cid}_{name}"] = pl.when(ok).then(
+                pl.col(num) / pl.col(den) * SCALE.get(name, 1.0)
+            )
+    lf = lf.with_columns(**values)
+    points = {}
+    for cid, table in COHORTS:
+        for name, (_, _, weight) in table.items():
+            value = pl.col(f"v_{cid}_{name}")
+            bench = value.mean().over("g")
+            scored = pl.when(bench > 0).then(value / bench * weight).otherwise(0.0)
+            points[f"p_{cid}_{name}"] = pl.when(value.is_not_null()).then(
+                scored.clip(lower_bound=0.0)
+            )
+    lf = lf.with_columns(**points)
+    items = []
+    for cid, table in COHORTS:
+        member = pl.col("ranked") & (above if cid == "above" else ~above)
+        for name in table:
+            p = pl.col(f"p_{cid}_{name}")
+            if name == "va_per_emission":
+                p = p.fill_null(p.mean().over("g").fill_null(0.0))
+            items.append(pl.when(member).then(p.fill_null(0.0)).otherwise(0.0))
+    lf = lf.with_columns(
+        pl.sum_horizontal(items).alias("total"),
+        pl.coalesce("v_above_tax_per_mu", "v_below_tax_per_mu").alias("tb"),
+    ).filter("ranked")
+    order = pl.struct(
+        (-pl.col("total")).alias("t"),
+        (-pl.col("tb")).fill_null(float("inf")).alias("b"),
+        pl.col("uscc").rank("ordinal").alias("u"),
+    )
+    rank = order.rank("ordinal").over("g").cast(pl.Int64)
+    n = pl.len().over("g").cast(pl.Int64)
+    cls = pl.when(rank <= (n * int(CUM_SHARES[0] * PPM) + PPM // 2) // PPM).then(pl.lit("A"))
+    for label, share in zip(LABELS[1:3], CUM_SHARES[1:], strict=True):
+        cls = cls.when(rank <= (n * int(share * PPM) + PPM // 2) // PPM).then(pl.lit(label))
+    veto = pl.col("safety_incident") | pl.col("env_incident").fill_null(value=False)
+    final = pl.when(veto).then(pl.lit("D")).otherwise(cls.otherwise(pl.lit("D")))
+    return lf.select("uscc", "total", final.alias("class_label")).collect(engine="in-memory")
+
+
+# ---- pandas ---- #
+def pandas_version(pdf: pd.DataFrame) -> pd.DataFrame:
+    """The same totals and classes in idiomatic vectorized pandas."""
+    d = pdf
+    pol = d[list(POLLUTANTS)]
+    emissions = pol.sum(axis=1).where(pol.notna().any(axis=1))
+    division = pd.to_numeric(
+        d["industry_code"].str.extract(r"^\s*[A-Za-z]?(\d{2})", expand=False), errors="coerce"
+    )
+    age = (pd.Timestamp(YEAR_END) - pd.to_datetime(d["production_start"])).dt.days / 365.25
+    above = d["above_scale"].astype(bool)
+    ranked = (
+        (division.between(13, 43) | division.isna())
+        & ~d["utility"].astype(bool)
+        & (d["land_mu"] > 0)
+        & (above | (d["land_mu"] >= 3))
+        & ~(age < 2)
+    )
+    keys = [d["county"], above]
+    columns = {**{c: d[c] for c in d.columns}, "emissions_t": emissions}
+    total = pd.Series(0.0, index=d.index)
+    tb = pd.Series(np.nan, index=d.index)
+    for cid, table in COHORTS:
+        member = ranked & (above if cid == "above" else ~above)
+        for name, (num, den, weight) in table.items():
+            ok = member & columns[num].notna() & (columns[den] > 0)
+            value = (columns[num] / columns[den] * SCALE.get(name, 1.0)).where(ok)
+            bench = value.groupby(keys).transform("mean")
+            scored = (value / bench * weight).clip(lower=0).where(bench > 0, 0.0)
+            points = scored.where(value.notna())
+            if name == "va_per_emission":
+                points = points.fillna(points.groupby(keys).transform("mean").fillna(0.0))
+            total += points.fillna(0.0).where(member, 0.0)
+            if name == "tax_per_mu":
+                tb = tb.where(~member, value)
+    r = pd.DataFrame(
+        {
+            "uscc": d["uscc"],
+            "county": d["county"],
+            "above": above,
+            "total": total,
+            "neg_t": -total,
+            "neg_b": (-tb).fillna(np.inf),
+            "veto": d["safety_incident"].astype(bool)
+            | d["env_incident"].fillna(value=False).astype(bool),
+        }
+    )[ranked]
+    r = r.sort_values(["county", "above", "neg_t", "neg_b", "uscc"])
+    r["rank"] = r.groupby(["county", "above"]).cumcount() + 1
+    n = r.groupby(["county", "above"])["uscc"].transform("size")
+    cls = np.full(len(r), "D", dtype=object)
+    for label, share in reversed(list(zip(LABELS[:3], CUM_SHARES, strict=True))):
+        cls = np.where(r["rank"] <= (n * int(share * PPM) + PPM // 2) // PPM, label, cls)
+    r["class_label"] = np.where(r["veto"], "D", cls)
+    return r[["uscc", "total", "class_label"]]
+
+
+# ---- DuckDB SQL ---- #
+def duckdb_query() -> str:
+    """The same totals and classes as one SQL query over a table ``facts``."""
+    values, points, items = [], [], []
+    for cid, table in COHORTS:
+        member = "above_scale" if cid == "above" else "NOT above_scale"
+        for name, (num, den, weight) in table.items():
+            v, p = f"v_{cid}_{name}", f"p_{cid}_{name}"
+            values.append(
+                f"CASE WHEN {member} AND {num} IS NOT NULL AND {den} > 0 "
+                f"THEN {num} / {den} * {SCALE.get(name, 1.0)} END AS {v}"
+            )
+            points.append(
+                f"CASE WHEN {v} IS NULL THEN NULL WHEN avg({v}) OVER w > 0 "
+                f"THEN greatest({v} / avg({v}) OVER w * {weight}, 0) ELSE 0 END AS {p}"
+            )
+            fill = f"coalesce(avg({p}) OVER w, 0)" if name == "va_per_emission" else "0"
+            items.append(f"CASE WHEN {member} THEN coalesce({p}, {fill}) ELSE 0 END")
+    cum = [f"(n * {int(s * PPM)} + {PPM // 2}) // {PPM}" for s in CUM_SHARES]
+    return f"""
+WITH base AS (
+  SELECT *,
+    CASE WHEN cod_t IS NULL AND nh3n_t IS NULL AND so2_t IS NULL AND nox_t IS NULL THEN NULL
+         ELSE coalesce(cod_t, 0) + coalesce(nh3n_t, 0) + coalesce(so2_t, 0) + coalesce(nox_t, 0)
+    END AS emissions_t,
+    TRY_CAST(regexp_extract(industry_code, '^\\s*[A-Za-z]?(\\d{{2}})', 1) AS INTEGER) AS division,
+    (DATE '{YEAR_END}' - production_start) / 365.25 AS age
+  FROM facts),
+ranked AS (
+  SELECT * FROM base
+  WHERE (division BETWEEN 13 AND 43 OR division IS NULL) AND NOT utility AND land_mu > 0
+    AND (above_scale OR land_mu >= 3) AND NOT coalesce(age < 2, false)),
+v AS (SELECT *, {", ".join(values)} FROM ranked),
+p AS (SELECT *, {", ".join(points)} FROM v WINDOW w AS (PARTITION BY county, above_scale)),
+t AS (
+  SELECT uscc, county, above_scale, safety_incident, env_incident,
+    coalesce(v_above_tax_per_mu, v_below_tax_per_mu) AS tb,
+    {" + ".join(items)} AS total
+  FROM p WINDOW w AS (PARTITION BY county, above_scale)),
+k AS (
+  SELECT *,
+    row_number() OVER (PARTITION BY county, above_scale
+                       ORDER BY total DESC, tb DESC NULLS LAST, uscc) AS rk,
+    count(*) OVER (PARTITION BY county, above_scale) AS n
+  FROM t)
+SELECT uscc, total,
+  CASE WHEN safety_incident OR coalesce(env_incident, false) THEN 'D'
+       WHEN rk <= {cum[0]} THEN 'A' WHEN rk <= {cum[1]} THEN 'B' WHEN rk <= {cum[2]} THEN 'C'
+       ELSE 'D' END AS class_label
+FROM k"""
+
+
+def duckdb_sql(con: object, df: pl.DataFrame) -> pl.DataFrame:
+    """Run `duckdb_query` on ``df`` (registered as ``facts``); the result as Polars."""
+    con.register("facts", df)  # type: ignore[attr-defined]
+    try:
+        return con.sql(duckdb_query()).pl()  # type: ignore[attr-defined]
+    finally:
+        con.unregister("facts")  # type: ignore[attr-defined]
