@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -88,13 +89,15 @@ def worker(approach: str, path: Path, repeat: int, out: Path) -> None:
     gc.collect()
     _reset_peak()
     before = _status_mib("VmRSS")
-    times, result = [], None
+    times, cpu, result = [], [], None
     for _ in range(repeat):
         result = None
         gc.collect()
-        start = time.perf_counter()
+        start, used = time.perf_counter(), os.times()
         result = run()
         times.append(time.perf_counter() - start)
+        done = os.times()
+        cpu.append((done.user - used.user, done.system - used.system))
     peak = _status_mib("VmHWM")
     assert result is not None
     result.write_parquet(out)
@@ -104,6 +107,7 @@ def worker(approach: str, path: Path, repeat: int, out: Path) -> None:
                 "approach": approach,
                 "rows": df.height,
                 "times": times,
+                "cpu": cpu,
                 "input_mib": input_mib,
                 "rss_before_mib": before,
                 "peak_mib": peak,
@@ -113,10 +117,20 @@ def worker(approach: str, path: Path, repeat: int, out: Path) -> None:
     )
 
 
-def run_worker(approach: str, path: Path, repeat: int, out: Path) -> dict:
+# Polars' allocator (jemalloc) keeps freed memory for ~10 s and reuses it, so a process that
+# freed its input's read buffers shows too little growth. The memory run returns every freed
+# page at once, so the peak is what the approach really holds.
+_MEASURE_MEMORY = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
+
+
+def run_worker(
+    approach: str, path: Path, repeat: int, out: Path, env: dict[str, str] | None = None
+) -> dict:
     cmd = [sys.executable, __file__, "--worker", approach, "--file", str(path)]
     cmd += ["--repeat", str(repeat), "--out", str(out)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, check=False, env={**os.environ, **(env or {})}
+    )
     if done.returncode != 0:
         raise SystemExit(f"{approach} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -131,19 +145,25 @@ def compare(rows: int, repeat: int, pandas_repeat: int, skip: set[str]) -> dict[
     with tempfile.TemporaryDirectory() as tmp:
         for approach in (a for a in APPROACHES if a not in skip):
             n = pandas_repeat if approach == "pandas" else repeat
-            figures[approach] = run_worker(approach, path, n, Path(tmp) / f"{approach}.parquet")
+            out = Path(tmp) / f"{approach}.parquet"
+            figures[approach] = run_worker(approach, path, n, out)
             figures[approach]["median"] = statistics.median(figures[approach]["times"])
+            figures[approach]["memory"] = run_worker(approach, path, 1, out, _MEASURE_MEMORY)
         classes = {a: pl.read_parquet(Path(tmp) / f"{a}.parquet") for a in figures}
     first = next(iter(figures.values()))
     print(f"\n{rows:,} firm-years; input {first['input_mib']:.0f} MiB in memory; 2 threads")
     base = figures.get("kernel", first)["median"]
-    print(f"{'':28}{'median s':>10}{'runs':>22}{'vs kernel':>11}{'peak +MiB':>11}{'x input':>9}")
+    print(
+        f"{'':10}{'median s':>10}{'runs':>22}{'vs kernel':>11}{'CPU user+sys s':>17}"
+        f"{'peak +MiB':>11}{'x input':>9}"
+    )
     for approach, f in figures.items():
-        extra = f["peak_mib"] - f["rss_before_mib"]
+        extra = f["memory"]["peak_mib"] - f["memory"]["rss_before_mib"]
         runs = ", ".join(f"{t:.2f}" for t in f["times"])
+        user, system = (statistics.median(c[i] for c in f["cpu"]) for i in (0, 1))
         print(
-            f"{approach:28}{f['median']:10.2f}{runs:>22}{f['median'] / base:10.2f}x"
-            f"{extra:11.0f}{extra / f['input_mib']:9.2f}"
+            f"{approach:10}{f['median']:10.2f}{runs:>22}{f['median'] / base:10.2f}x"
+            f"{f'{user:.1f} + {system:.1f}':>17}{extra:11.0f}{extra / f['input_mib']:9.2f}"
         )
     reference = classes.get("mujun")
     if reference is not None:
