@@ -7,6 +7,11 @@ A synthetic province: ~90 counties, six townships each, 30 industries (GB/T 4754
 0.3 % safety incidents (`mujun.testing.make_facts`, which the tests use too). Built in chunks
 of one million rows with their own seeds and USCC ranges, so a 10M file begins with the same
 firms as the 1M file and memory stays bounded. Reuses a file that is already there.
+
+    python benchmarks/generate.py --rows 50000000 --split
+
+writes one Parquet file per million rows into ``facts_50000000/`` instead (for
+`bench_parts.py`: 50M rows need never be in memory at once).
 """
 
 from __future__ import annotations
@@ -52,15 +57,30 @@ def generate(rows: int, folder: Path) -> Path:
     return path
 
 
+def generate_split(rows: int, folder: Path) -> Path:
+    """Write (or reuse) ``facts_<rows>/part-NNN.parquet``, one file per chunk."""
+    target = folder / f"facts_{rows}"
+    if target.exists():
+        return target
+    tmp = target.with_suffix(".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    for i in range((rows + CHUNK - 1) // CHUNK):
+        chunk(i, min(CHUNK, rows - i * CHUNK)).write_parquet(tmp / f"part-{i:03d}.parquet")
+    tmp.replace(target)
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data")
+    parser.add_argument("--split", action="store_true", help="one file per million rows")
     args = parser.parse_args()
     for rows in args.rows:
         start = time.perf_counter()
-        path = generate(rows, args.out)
-        print(f"{path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.1f} s")
+        path = (generate_split if args.split else generate)(rows, args.out)
+        size = sum(p.stat().st_size for p in [path, *path.glob("*")] if p.is_file())
+        print(f"{path} ({size / 1e6:.0f} MB) in {time.perf_counter() - start:.1f} s")
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def score(
         # at 10M firms that doubled the time. One copy up front is cheaper.
         facts = facts.rechunk()
     lf = measures.conform(facts.lazy()).filter(pl.col("year") == data_year)
-    _check_rows(lf, data_year=data_year, evaluation_year=year)
+    check_rows(lf, data_year=data_year, evaluation_year=year)
     previous = None
     if needs_previous_year(profile):
         if history is not None:
@@ -139,7 +139,11 @@ def result_columns(profile: Profile) -> list[str]:
     ]
 
 
-def _check_rows(lf: pl.LazyFrame, *, data_year: int, evaluation_year: int) -> None:
+def check_rows(lf: pl.LazyFrame, *, data_year: int, evaluation_year: int) -> None:
+    """Refuse a data year without rows, with a blank USCC or with a firm twice (`DataError`).
+
+    ``lf`` holds the rows of the data year only.
+    """
     uscc = pl.col("uscc")
     rows, blank, dupes = (
         lf.select(
