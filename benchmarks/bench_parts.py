@@ -81,7 +81,10 @@ def main() -> None:
     if args.worker:
         worker(args.worker, args.out, args.part_rows)
         return
-    folder, single = HERE / "data" / f"facts_{args.rows}", HERE / "data" / f"facts_{args.rows}.parquet"
+    folder, single = (
+        HERE / "data" / f"facts_{args.rows}",
+        HERE / "data" / f"facts_{args.rows}.parquet",
+    )
     if not folder.exists() and not single.exists():
         raise SystemExit(f"No data: python benchmarks/generate.py --rows {args.rows} --split")
     ram = int(Path("/proc/meminfo").read_text().split()[1]) / 1024

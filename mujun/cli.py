@@ -15,11 +15,13 @@ from rich.table import Table
 
 from mujun import demo as demo_mod
 from mujun import store as st
+from mujun.cli_options import DbOption, YearOption
+from mujun.cli_whatif import register as register_whatif
 from mujun.engine import score as score_frame
 from mujun.errors import MujunError
 from mujun.ingest import FactsRead, read_facts
 from mujun.ingest.importer import ImportResult, import_year
-from mujun.policy import evaluate_levers, evaluate_targets, load_context
+from mujun.policy import KIND_NAMES, evaluate_levers, evaluate_targets, load_context
 from mujun.profiles import Profile, available_profiles, load_profile
 from mujun.profiles.loader import resolve_profile_path
 from mujun.report import check_table_path, class_summary, write_table, write_workbook
@@ -38,11 +40,6 @@ app = typer.Typer(
 profiles_app = typer.Typer(help="List, show and validate region profiles.", no_args_is_help=True)
 app.add_typer(profiles_app, name="profiles")
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", envvar=st.DB_ENV, help="Database file (default ./mujun.duckdb)."),
-]
-YearOption = Annotated[int, typer.Option(help="Evaluation year.")]
 db_app = typer.Typer(help="The snapshot database: version and upgrades.", no_args_is_help=True)
 snapshot_app = typer.Typer(help="Export or import one run as Parquet.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -477,8 +474,6 @@ _LEVER_HEADERS = {
     "outcome": "结果", "amount_wan": "金额（万元）", "rows": "条数", "with_amount": "有金额条数",
     "total_wan": "合计金额（万元）",
 }  # fmt: skip
-_KINDS = {"subsidy": "补助", "surcharge": "差别化价格", "relief": "减免", "eligibility": "资格",
-          "watch": "监管清单", "admission": "项目准入", "override": "等级调整"}  # fmt: skip
 
 
 @app.command()
@@ -503,11 +498,11 @@ def levers(
         ctx = load_context(store, year=year, profile=prof, projects=projects, inputs=inputs,
                            averages=averages)  # fmt: skip
         result = evaluate_levers(ctx)
-    budget = result.budget.with_columns(pl.col("kind").replace(_KINDS))
+    budget = result.budget.with_columns(pl.col("kind").replace(KIND_NAMES))
     _print_frame(budget.drop("rule_id").rename(_LEVER_HEADERS, strict=False),
                  f"{year} 年度政策兑现汇总（{prof.meta.title}）")  # fmt: skip
     if out_path is not None:
-        rows = result.rows.with_columns(pl.col("kind").replace(_KINDS))
+        rows = result.rows.with_columns(pl.col("kind").replace(KIND_NAMES))
         if out_path.suffix.lower() == ".xlsx":
             write_workbook(out_path, {"汇总": budget, "明细": rows}, headers=_LEVER_HEADERS)
         else:
@@ -632,6 +627,9 @@ def _print_summary(result: pl.DataFrame, profile: Profile, title: str, year: int
         table.add_row(*(str(v) for v in row))
     out.print(table)
     out.print("  ".join(f"{c}={names[c]}" for c in frame.columns if c in names), markup=False)
+
+
+register_whatif(app, show=_print_frame, console=out)
 
 
 def main() -> None:

@@ -19,8 +19,8 @@ import polars as pl
 from mujun.engine import check_rows, score
 from mujun.errors import DataError
 from mujun.profiles.models import Profile
-from mujun.score.benchmarks import group_keys
 from mujun.schema import Col
+from mujun.score.benchmarks import group_keys
 
 _SPLITTABLE = ("county", "township", "park")
 """Fact columns a region may be split by (derived columns such as the division are not)."""
@@ -58,8 +58,9 @@ def score_in_parts(
     history: pl.LazyFrame | None = None,
     part_rows: int = 5_000_000,
 ) -> Parts:
-    """Score ``source`` in parts of whole groups of at most ``part_rows`` firms (a group larger
-    than that is a part of its own) and write ``part-NNNN.parquet`` files into ``folder``.
+    """Score ``source`` in parts and write ``part-NNNN.parquet`` files into ``folder``.
+
+    A part is whole groups of at most ``part_rows`` firms (a larger group is a part of its own).
 
     The folder is written beside its final place and renamed when every part is there, so a
     failed run leaves nothing that looks like a result; an existing folder is never replaced.
@@ -95,7 +96,7 @@ def score_in_parts(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     files = []
-    for index in range(int(sizes["_part"].max() or 0) + 1):
+    for index in range(sizes["_part"].n_unique()):
         members = sizes.filter(pl.col("_part") == index).select(keys)
         piece = facts.join(members.lazy(), on=list(keys), how="semi", nulls_equal=True)
         result = score(

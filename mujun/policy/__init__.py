@@ -12,6 +12,10 @@ from mujun.policy import eligibility, prices, subsidies, watchlists
 from mujun.policy.context import ROW_SCHEMA, Context, load_context, outcome_rows, show
 from mujun.policy.targets import evaluate_targets
 
+KIND_NAMES = {"subsidy": "补助", "surcharge": "差别化价格", "relief": "减免", "eligibility": "资格",
+              "watch": "监管清单", "admission": "项目准入", "override": "等级调整"}  # fmt: skip
+"""Chinese names of the lever kinds, for what officials read."""
+
 
 @dataclass(frozen=True)
 class LeverResult:
@@ -86,6 +90,7 @@ def evaluate_levers(ctx: Context, /) -> LeverResult:
 
 
 __all__ = [
+    "KIND_NAMES",
     "ROW_SCHEMA",
     "Context",
     "LeverResult",

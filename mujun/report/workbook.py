@@ -6,6 +6,7 @@ publication workbook in seconds (openpyxl's row-by-row formatting took minutes a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,15 @@ def write_workbook(
     *,
     headers: Mapping[str, str],
     formats: Mapping[str, str] | None = None,
+    created: dt.datetime | None = None,
 ) -> Path:
     """One sheet per frame: Chinese headers, frozen header row, filter, widths, A4 landscape.
 
     Text is always written as a string cell, so a value such as ``=cmd|…`` is never run by
     Excel as a formula. Numbers get ``#,##0.00##`` (decimals) or ``0`` (whole numbers) unless
     ``formats`` names a column (by its source name) with another format. Nulls stay empty.
+    ``created`` fixes the file's creation time (the only varying bytes: same frames and time,
+    same file).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,6 +50,8 @@ def write_workbook(
         str(path),
         {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
     )
+    if created is not None:
+        book.set_properties({"created": created})
     styles: dict[str, Format] = {}
 
     def style(number_format: str) -> Format:

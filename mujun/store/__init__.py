@@ -12,6 +12,7 @@ from mujun.store.queries import (
 )
 from mujun.store.snapshots import (
     adjust,
+    batch_facts,
     batch_problems,
     export_run,
     file_sha256,
@@ -30,6 +31,7 @@ __all__ = [
     "Store",
     "adjust",
     "aggregates",
+    "batch_facts",
     "batch_problems",
     "consecutive",
     "default_db_path",

@@ -124,8 +124,13 @@ def latest_facts(store: Store, data_year: int, /) -> tuple[int, pl.DataFrame] | 
     if not row or row[0] is None:
         return None
     batch_id = int(row[0])
-    frame = store.frame(f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {batch_id}")
-    return batch_id, frame.cast(FACT_SCHEMA)
+    return batch_id, batch_facts(store, batch_id)
+
+
+def batch_facts(store: Store, batch_id: int, /) -> pl.DataFrame:
+    """The facts of one stored batch, in canonical dtypes."""
+    frame = store.frame(f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {int(batch_id)}")
+    return frame.cast(FACT_SCHEMA)
 
 
 # ---- runs ---- #

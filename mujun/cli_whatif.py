@@ -1,0 +1,157 @@
+"""The what-if commands: ``whatif``, ``compare-methods``, ``sensitivity`` and ``rerun``.
+
+Each reads a published year from the store (never writes to it), writes its outputs and a
+manifest into a new folder, and prints the main tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+
+from mujun import store as st
+from mujun.cli_options import DbOption, OutFolder
+from mujun.profiles import load_profile
+from mujun.whatif import execute, request, rerun, variant
+from mujun.whatif.manifest import HEADERS, MANIFEST, Outcome, profile_entry, recorded_database
+
+Show = Callable[[pl.DataFrame, str], None]
+_WORKBOOK_ONLY = {"迁移明细"}
+"""Tables too long for a terminal (per township and cohort)."""
+_SETS = typer.Option(
+    "--set", help="key.path=value, e.g. weights.above.tax_per_mu=40 or scoring.cap=1.5 (repeat)."
+)
+
+
+def _folder(out: Path | None, command: str, year: int) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return out or Path("mujun_out") / f"{command}_{year}_{stamp}"
+
+
+def _show(outcome: Outcome, show: Show, console: Console) -> None:
+    for title, frame in outcome.tables.items():
+        if title in _WORKBOOK_ONLY:
+            console.print(f"{title}：见工作簿 / in the workbook", markup=False)
+            continue
+        shown = frame.drop("rule_id", strict=False)
+        shown = shown.rename({c: HEADERS.get(c, c) for c in shown.columns})
+        heading = title
+        if title == "变动企业":
+            shown = shown.drop(
+                "统一社会信用代码",
+                "县（市、区）",
+                "评价类别",
+                "原得分",
+                "新得分",
+                "原排名",
+                "新排名",
+            ).head(20)
+            heading = f"变动企业（前 {shown.height} 家，全部见工作簿）"
+        show(shown, heading)
+    console.print(f"输出 / outputs: {outcome.folder}（{MANIFEST} 可复现本次计算）", markup=False)
+
+
+def register(app: typer.Typer, *, show: Show, console: Console) -> None:
+    """Add the what-if commands to ``app``."""
+
+    @app.command("whatif")
+    def whatif_cmd(
+        year: Annotated[int, typer.Option(help="A published evaluation year.")],
+        profile: Annotated[str, typer.Option(help="Profile name or path (the variant's base).")],
+        sets: Annotated[list[str] | None, _SETS] = None,
+        patch: Annotated[
+            Path | None, typer.Option(help="A TOML patch merged into the profile.")
+        ] = None,
+        projects: Annotated[Path | None, typer.Option(help="Projects (subsidies).")] = None,
+        inputs: Annotated[Path | None, typer.Option(help="Per-firm lever inputs.")] = None,
+        averages: Annotated[Path | None, typer.Option(help="Industry averages.")] = None,
+        out: OutFolder = None,
+        db: DbOption = None,
+    ) -> None:
+        """Rescore a published year under changed rules; show who moves and what it costs."""
+        changed = variant(load_profile(profile), sets or [], patch)
+        entry = profile_entry(changed, source=profile, sets=sets or [], patch=patch)
+        tables = {"projects": projects, "inputs": inputs, "averages": averages}
+        with st.Store.open(db, read_only=True) as store:
+            req = request(store, command="whatif", year=year, profiles=[entry], tables=tables)
+            outcome = execute(store, req, _folder(out, "whatif", year))
+        _show(outcome, show, console)
+
+    @app.command("compare-methods")
+    def compare_methods_cmd(
+        year: Annotated[int, typer.Option(help="A published evaluation year.")],
+        profiles: Annotated[str, typer.Option(help="Profile names or paths, comma separated.")],
+        out: OutFolder = None,
+        db: DbOption = None,
+    ) -> None:
+        """Score a published year's facts under several profiles; show how far they agree."""
+        names = [p.strip() for p in profiles.split(",") if p.strip()]
+        if len(names) < 2:
+            raise typer.BadParameter("give at least two profiles, e.g. --profiles A,B")
+        entries = [profile_entry(load_profile(n), source=n, sets=[], patch=None) for n in names]
+        with st.Store.open(db, read_only=True) as store:
+            req = request(store, command="compare-methods", year=year, profiles=entries)
+            outcome = execute(store, req, _folder(out, "compare-methods", year))
+        _show(outcome, show, console)
+
+    @app.command("sensitivity")
+    def sensitivity_cmd(
+        year: Annotated[int, typer.Option(help="A published evaluation year.")],
+        profile: Annotated[str, typer.Option(help="Profile name or path.")],
+        points: Annotated[float, typer.Option(help="Weight shift in points, both ways.")] = 5.0,
+        cohort: Annotated[
+            list[str] | None, typer.Option(help="Shift only this cohort's weights (repeat).")
+        ] = None,
+        sets: Annotated[list[str] | None, _SETS] = None,
+        out: OutFolder = None,
+        db: DbOption = None,
+    ) -> None:
+        """How many firms change class when each weight moves by ± points (one run per shift)."""
+        if points <= 0:
+            raise typer.BadParameter("--points must be positive")
+        base = variant(load_profile(profile), sets or [])
+        unknown = sorted(set(cohort or []) - set(base.cohorts))
+        if unknown:
+            raise typer.BadParameter(
+                f"unknown cohort(s) {unknown}; the profile has {sorted(base.cohorts)}"
+            )
+        entry = profile_entry(base, source=profile, sets=sets or [], patch=None)
+        with st.Store.open(db, read_only=True) as store:
+            req = request(
+                store,
+                command="sensitivity",
+                year=year,
+                profiles=[entry],
+                points=points,
+                cohorts=cohort,
+            )
+            outcome = execute(store, req, _folder(out, "sensitivity", year))
+        _show(outcome, show, console)
+
+    @app.command("rerun")
+    def rerun_cmd(
+        manifest: Annotated[Path, typer.Argument(help="A manifest.json written by a what-if.")],
+        out: OutFolder = None,
+        db: Annotated[
+            Path | None, typer.Option("--db", help="Database (default: the manifest's).")
+        ] = None,
+    ) -> None:
+        """Run a what-if again from its manifest and check the outputs are byte-identical."""
+        db = db or recorded_database(manifest)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        with st.Store.open(db, read_only=True) as store:
+            outcome, differ = rerun(store, manifest, out or Path("mujun_out") / f"rerun_{stamp}")
+        if differ:
+            console.print(f"与原结果不一致 / not reproduced: {', '.join(differ)}", markup=False)
+            raise typer.Exit(1)
+        console.print(
+            f"已复现，{len(outcome.outputs)} 个文件逐字节相同 / reproduced byte for byte: "
+            f"{outcome.folder}",
+            markup=False,
+        )

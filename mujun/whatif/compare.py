@@ -1,0 +1,161 @@
+"""Who moves between two results of the same firms: migration, movers and why, rank agreement.
+
+Both sides are engine results (`mujun.score` frames, or a published run read back with its
+items); classes are the engine's, so a manual adjustment on the published run is not a move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from mujun.profiles.models import Profile
+from mujun.schema import Col, item_col
+
+_EXPLAINED = 3
+"""How many indicator items (largest changes first) a mover's explanation names."""
+
+
+_UNCHANGED = "各项得分未变（名次随其他企业变动）"
+"""A mover whose items did not change: others moved past it (quotas are shares of a pool)."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two results side by side; ``a`` is the base, ``b`` the variant."""
+
+    summary: pl.DataFrame
+    """One row: firms in both, class changes, up, down, Spearman rank correlation of totals."""
+    matrix: pl.DataFrame
+    """All firms: class in ``a`` (rows) × class in ``b`` (columns), firms."""
+    migration: pl.DataFrame
+    """County, township, cohort (its Chinese label), class in ``a``, class in ``b``, firms."""
+    movers: pl.DataFrame
+    """Each firm whose class changed: identity, both classes, totals, ranks, and the items
+    that changed most (``explanation``)."""
+
+
+def items_long(result: pl.DataFrame, indicators: Sequence[str]) -> pl.DataFrame:
+    """``uscc``, ``indicator``, ``item`` from a result's per-indicator item columns."""
+    present = [i for i in indicators if item_col(i, "item") in result.columns]
+    return result.select("uscc", *(pl.col(item_col(i, "item")).alias(i) for i in present)).unpivot(
+        index="uscc", variable_name="indicator", value_name="item"
+    )
+
+
+def class_step(profile: Profile, label: pl.Expr) -> pl.Expr:
+    """0 for the best class, 1 for the next, …; null for labels that are not classes."""
+    order = {c: i for i, c in enumerate(profile.classification.labels)}
+    return label.cast(pl.String).replace_strict(order, default=None, return_dtype=pl.Int32)
+
+
+def compare(
+    a: pl.DataFrame,
+    b: pl.DataFrame,
+    *,
+    profile: Profile,
+    items_a: pl.DataFrame,
+    items_b: pl.DataFrame,
+) -> Comparison:
+    """Compare result ``b`` with base ``a`` (same firms; rows in any order).
+
+    Args:
+        a: the base result, with ``uscc``, identity, ``cohort_label``, ``class_label``,
+            ``total_score`` and ``rank``.
+        b: the variant's result, with the same columns.
+        profile: the variant's profile (class order and indicator names).
+        items_a: long item scores of ``a`` (``uscc``, ``indicator``, ``item``).
+        items_b: long item scores of ``b``.
+    """
+    keep = ["uscc", Col.CLASS, Col.TOTAL, Col.RANK, Col.COHORT_LABEL]
+    both = a.select(
+        "uscc", "name", "county", "township",
+        *(pl.col(c) for c in keep[1:]),
+    ).join(
+        b.select(keep), on="uscc", how="full", suffix="_b", coalesce=True
+    ).rename({Col.CLASS: "class_a", Col.TOTAL: "total_a", Col.RANK: "rank_a",
+              f"{Col.CLASS}_b": "class_b", f"{Col.TOTAL}_b": "total_b", f"{Col.RANK}_b": "rank_b"}
+    ).with_columns(
+        pl.col("class_a", "class_b").cast(pl.String),
+        pl.coalesce(pl.col(Col.COHORT_LABEL, f"{Col.COHORT_LABEL}_b").cast(pl.String))
+        .alias(Col.COHORT),
+    ).drop(Col.COHORT_LABEL, f"{Col.COHORT_LABEL}_b")  # fmt: skip
+    moved = pl.col("class_a").ne_missing(pl.col("class_b"))
+    step = class_step(profile, pl.col("class_b")) - class_step(profile, pl.col("class_a"))
+    migration = (
+        both.group_by("county", "township", Col.COHORT, "class_a", "class_b")
+        .agg(pl.len().alias("firms"))
+        .sort("county", "township", Col.COHORT, "class_a", "class_b", nulls_last=True)
+    )
+    movers = both.filter(moved).with_columns(
+        pl.when(step < 0).then(pl.lit("升")).when(step > 0).then(pl.lit("降"))
+        .otherwise(pl.lit("—")).alias("direction")
+    )  # fmt: skip
+    movers = (
+        movers.join(
+            _explanations(movers.select("uscc"), items_a, items_b, profile), on="uscc", how="left"
+        )
+        .with_columns(pl.col("explanation").fill_null(_UNCHANGED))
+        .sort("county", "township", "uscc")
+    )
+    ranked = both.filter(pl.col("rank_a").is_not_null() & pl.col("rank_b").is_not_null())
+    summary = both.select(
+        pl.len().alias("firms"),
+        moved.sum().alias("changed"),
+        (step < 0).sum().alias("up"),
+        (step > 0).sum().alias("down"),
+    ).with_columns(
+        pl.lit(
+            ranked.select(pl.corr("total_a", "total_b", method="spearman")).item()
+            if ranked.height > 1
+            else None,
+            pl.Float64,
+        ).alias("rank_correlation")
+    )
+    return Comparison(
+        summary=summary, matrix=migration_matrix(both), migration=migration, movers=movers
+    )
+
+
+def migration_matrix(pairs: pl.DataFrame) -> pl.DataFrame:
+    """``class_a`` × ``class_b`` firm counts (rows and columns in sorted label order)."""
+    none = "（无）"  # the firm is on one side only
+    counts = (
+        pairs.with_columns(pl.col("class_a", "class_b").fill_null(none))
+        .group_by("class_a", "class_b")
+        .agg(pl.len().alias("firms"))
+    )
+    labels = sorted(set(counts["class_b"]))
+    wide = counts.pivot("class_b", index="class_a", values="firms", on_columns=labels)
+    return wide.sort("class_a").fill_null(0).rename({"class_a": "原等级 \\ 新等级"})
+
+
+def _explanations(
+    movers: pl.DataFrame, items_a: pl.DataFrame, items_b: pl.DataFrame, profile: Profile
+) -> pl.DataFrame:
+    """Per mover: the indicators whose item score changed most, e.g. "亩均税收 +3.20 分"."""
+    names = {i: ind.label for i, ind in profile.indicators.items()}
+    delta = (
+        items_a.join(movers, on="uscc", how="semi")
+        .join(
+            items_b.join(movers, on="uscc", how="semi"),
+            on=["uscc", "indicator"],
+            how="full",
+            suffix="_b",
+            coalesce=True,
+        )
+        .with_columns((pl.col("item_b").fill_null(0) - pl.col("item").fill_null(0)).alias("d"))
+        .filter(pl.col("d").abs() >= 0.005)
+        .sort("uscc", pl.col("d").abs(), descending=[False, True])
+        .group_by("uscc", maintain_order=True)
+        .head(_EXPLAINED)
+    )
+    text = pl.format(
+        "{} {} 分",
+        pl.col("indicator").replace_strict(names, default=pl.col("indicator")),
+        pl.when(pl.col("d") > 0).then(pl.lit("+")).otherwise(pl.lit(""))
+        + pl.col("d").round(2).cast(pl.String),
+    )
+    return delta.group_by("uscc", maintain_order=True).agg(text.str.join("；").alias("explanation"))
