@@ -144,33 +144,36 @@ def load_context(
     inputs: Path | None = None,
     averages: Path | None = None,
     results: pl.DataFrame | None = None,
+    facts: pl.DataFrame | None = None,
 ) -> Context:
     """Read a published year and its facts, plus the optional tables.
 
-    ``results`` (a `mujun.score` frame of the same facts, e.g. a what-if variant) replaces the
-    published results; its engine class is taken as final (it has no manual adjustments).
+    ``results`` replaces the published results: a published frame already read (with
+    ``final_class``), or a `mujun.score` frame of the same facts (a what-if variant), whose
+    engine class is taken as final (it has no manual adjustments). ``facts`` are the year's
+    stored facts when the caller has them already.
 
     Raises:
         StoreError: the year is not published.
         DataError: an input table lacks its key columns or cannot be read.
     """
-    published = st.published_results(store, year)
-    run = st.run_info(store, int(published.item(0, "run_id")))
     if results is None:
-        results = published
-    else:
+        results = st.published_results(store, year)
+    elif "final_class" not in results.columns:
         results = results.select(
             pl.lit(year).alias("evaluation_year"),
-            *(
-                pl.col(c)
-                for c in published.columns
-                if c in results.columns and c != "evaluation_year"
-            ),
+            pl.exclude("evaluation_year", "^.*__.*$"),  # not the per-indicator columns
             pl.col("class_label").alias("final_class"),
         ).with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
-    facts = store.frame(
-        f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {int(run['batch_id'] or -1)}"
-    )
+    if facts is None:
+        run = (
+            st.run_info(store, int(results.item(0, "run_id")))
+            if "run_id" in results.columns
+            else (st.run_info(store, int(st.published_results(store, year).item(0, "run_id"))))
+        )
+        facts = store.frame(
+            f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {int(run['batch_id'] or -1)}"
+        )
     wanted = [
         "uscc",
         "tax_wan",

@@ -20,8 +20,9 @@ from mujun import store as st
 from mujun.engine import score
 from mujun.policy import KIND_NAMES, evaluate_levers, load_context
 from mujun.profiles.models import Profile
+from mujun.schema import item_col
 from mujun.score import needs_previous_year
-from mujun.whatif.compare import Comparison, class_step, compare, items_long
+from mujun.whatif.compare import Comparison, class_step, compare
 from mujun.whatif.patch import variant as make_variant
 
 
@@ -40,7 +41,7 @@ class StoredYear:
     results: pl.DataFrame
     """Published results (engine classes in ``class_label``; ``adjusted`` marks manual ones)."""
     items: pl.DataFrame
-    """Published item scores: ``uscc``, ``indicator``, ``item``."""
+    """Published item scores: ``uscc`` and one ``<indicator>__item`` column per indicator."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,9 @@ def stored_year(store: st.Store, year: int) -> StoredYear:
         results=results,
         items=store.frame(
             f"SELECT uscc, indicator, item FROM result_items WHERE run_id = {int(run['run_id'])}"
-        ),
+        )
+        .pivot(on="indicator", index="uscc", values="item")
+        .rename(lambda c: c if c == "uscc" else item_col(c, "item")),
     )
 
 
@@ -109,30 +112,42 @@ def whatif(
         result,
         profile=profile,
         items_a=stored.items,
-        items_b=items_long(result, profile.used_indicators()),
     )
     t = tables or {}
     projects, inputs, averages = t.get("projects"), t.get("inputs"), t.get("averages")
-    before, after = (
-        evaluate_levers(
-            load_context(
-                store,
-                year=stored.year,
-                profile=p,
-                results=r,
-                projects=projects,
-                inputs=inputs,
-                averages=averages,
+    if not (has_levers(stored.profile) or has_levers(profile)):
+        nobody = load_context(
+            store, year=stored.year, profile=profile, results=result.clear(),
+            facts=stored.facts.clear(),
+        )  # fmt: skip
+        before = after = evaluate_levers(nobody)  # the budget's shape, no rows
+    else:
+        before, after = (
+            evaluate_levers(
+                load_context(
+                    store,
+                    year=stored.year,
+                    profile=p,
+                    results=r,
+                    facts=stored.facts,
+                    projects=projects,
+                    inputs=inputs,
+                    averages=averages,
+                )
             )
+            for p, r in ((stored.profile, stored.results), (profile, result))
         )
-        for p, r in ((stored.profile, None), (profile, result))
-    )
     return WhatIf(
         variant=result,
         comparison=comparison,
         budget=_budget_change(before.budget, after.budget),
         watch=_watch_change(before.rows, after.rows),
     )
+
+
+def has_levers(profile: Profile) -> bool:
+    """Whether the profile has any lever rule (subsidy, price, list, …)."""
+    return any(getattr(profile.levers, name) for name in type(profile.levers).model_fields)
 
 
 def _budget_change(a: pl.DataFrame, b: pl.DataFrame) -> pl.DataFrame:
@@ -150,7 +165,7 @@ def _budget_change(a: pl.DataFrame, b: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(pl.col("firms_a", "firms_b", "wan_a", "wan_b").fill_null(0))
         .with_columns((pl.col("wan_b") - pl.col("wan_a")).alias("wan_change"))
-        .filter(pl.col("kind") != "watch")
+        .filter(~pl.col("kind").is_in(["watch", "override"]))  # no amounts: see the migration
         .with_columns(pl.col("kind").replace(KIND_NAMES))
     )
 

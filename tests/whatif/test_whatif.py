@@ -15,16 +15,10 @@ from mujun import store as st
 from mujun.cli import app
 from mujun.testing import build_profile, facts, make_facts
 from mujun.whatif import compare, execute, request, rerun, stored_year, variant, whatif
-from mujun.whatif.compare import items_long
 from mujun.whatif.manifest import profile_entry
 
 runner = CliRunner()
 GRADED = ["A", "B", "C", "D"]
-
-
-def _compare(a: pl.DataFrame, b: pl.DataFrame, profile: object) -> object:
-    ind = ("tax_per_mu", "va_per_mu")
-    return compare(a, b, profile=profile, items_a=items_long(a, ind), items_b=items_long(b, ind))
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +96,7 @@ def test_swapping_two_weights_on_symmetric_data_is_symmetric() -> None:
     b = score(data, profile=swapped, year=2024)
     mirror = np.arange(200) ^ 1
     assert b["class_label"].to_list() == a["class_label"].gather(mirror).to_list()
-    result = _compare(a, b, swapped)
+    result = compare(a, b, profile=swapped)
     counts = {
         (r["class_a"], r["class_b"]): r["firms"] for r in result.migration.iter_rows(named=True)
     }
