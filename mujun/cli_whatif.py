@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
 import typer
@@ -32,6 +32,13 @@ _SETS = typer.Option(
 def _folder(out: Path | None, command: str, year: int) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return out or Path("mujun_out") / f"{command}_{year}_{stamp}"
+
+
+def _execute(db: Path | None, out: Path | None, command: str, year: int, **options: Any) -> Outcome:
+    """Build the request from the published year and execute it into a new folder."""
+    with st.Store.open(db, read_only=True) as store:
+        req = request(store, command=command, year=year, **options)
+        return execute(store, req, _folder(out, command, year))
 
 
 def _show(outcome: Outcome, show: Show, console: Console) -> None:
@@ -78,10 +85,7 @@ def register(app: typer.Typer, *, show: Show, console: Console) -> None:
         changed = variant(load_profile(profile), sets or [], patch)
         entry = profile_entry(changed, source=profile, sets=sets or [], patch=patch)
         tables = {"projects": projects, "inputs": inputs, "averages": averages}
-        with st.Store.open(db, read_only=True) as store:
-            req = request(store, command="whatif", year=year, profiles=[entry], tables=tables)
-            outcome = execute(store, req, _folder(out, "whatif", year))
-        _show(outcome, show, console)
+        _show(_execute(db, out, "whatif", year, profiles=[entry], tables=tables), show, console)
 
     @app.command("compare-methods")
     def compare_methods_cmd(
@@ -95,10 +99,7 @@ def register(app: typer.Typer, *, show: Show, console: Console) -> None:
         if len(names) < 2:
             raise typer.BadParameter("give at least two profiles, e.g. --profiles A,B")
         entries = [profile_entry(load_profile(n), source=n, sets=[], patch=None) for n in names]
-        with st.Store.open(db, read_only=True) as store:
-            req = request(store, command="compare-methods", year=year, profiles=entries)
-            outcome = execute(store, req, _folder(out, "compare-methods", year))
-        _show(outcome, show, console)
+        _show(_execute(db, out, "compare-methods", year, profiles=entries), show, console)
 
     @app.command("sensitivity")
     def sensitivity_cmd(
@@ -122,16 +123,8 @@ def register(app: typer.Typer, *, show: Show, console: Console) -> None:
                 f"unknown cohort(s) {unknown}; the profile has {sorted(base.cohorts)}"
             )
         entry = profile_entry(base, source=profile, sets=sets or [], patch=None)
-        with st.Store.open(db, read_only=True) as store:
-            req = request(
-                store,
-                command="sensitivity",
-                year=year,
-                profiles=[entry],
-                points=points,
-                cohorts=cohort,
-            )
-            outcome = execute(store, req, _folder(out, "sensitivity", year))
+        outcome = _execute(db, out, "sensitivity", year, profiles=[entry], points=points,
+                           cohorts=cohort)  # fmt: skip
         _show(outcome, show, console)
 
     @app.command("rerun")
