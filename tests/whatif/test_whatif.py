@@ -198,3 +198,19 @@ def test_patch_file(tmp_path: Path) -> None:
     patch.write_text("[scoring\n", "utf-8")
     with pytest.raises(ProfileError, match="cannot read the patch"):
         variant(load_profile("zhejiang_baseline"), [], patch)
+
+
+def test_levers_of_a_method_change(county: Path) -> None:
+    """Published under the Zhejiang baseline (no levers); Tiantai's levers appear on the variant."""
+    tiantai = load_profile("tiantai")
+    with st.Store.open(county, read_only=True) as store:
+        w = whatif(store, stored_year(store, 2024), tiantai)
+    configured = {r.id for r in tiantai.levers.low_tax}
+    assert configured <= set(w.watch["rule_id"])
+    assert (w.watch["listed_a"] == 0).all()
+    assert (w.watch["added"] == w.watch["listed_b"]).all()
+    assert (w.watch["removed"] == 0).all()
+    assert not w.budget.is_empty()
+    assert (w.budget["firms_a"] == 0).all()
+    assert set(w.budget["kind"]) <= {"补助", "差别化价格", "减免", "资格", "项目准入"}
+    assert (w.budget["wan_change"] == w.budget["wan_b"] - w.budget["wan_a"]).all()
