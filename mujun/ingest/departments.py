@@ -139,14 +139,8 @@ def tax_wide(rows: pl.DataFrame, *, settings: Ingest) -> tuple[pl.DataFrame, pl.
 
 # ---- statistics, register ---- #
 def industry_code(text: pl.Expr, spec: Spec) -> pl.Expr:
-    """GB/T 4754 code from 'C3311', '3311', '33' or a division name.
-
-    Names of the 2017, 2011 and 2002 editions give the 2-digit division.
-    """
-    clean = text.str.normalize("NFKC").str.replace_all(r"\s", "")
-    code = clean.str.extract(r"^[A-Za-z]?(\d{2,4})$", 1)
-    by_name = clean.replace_strict(dict(spec.industry_names), default=None, return_dtype=pl.String)
-    return pl.coalesce(code, by_name)
+    """GB/T 4754 code from a code or a division name (see `values.industry_code`)."""
+    return values.industry_code(text, spec.industry_names)
 
 
 def stats(rows: pl.DataFrame, *, spec: Spec) -> tuple[pl.DataFrame, pl.DataFrame]:

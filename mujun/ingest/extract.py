@@ -7,11 +7,12 @@ reconciled against the sum of the rows above them).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
 
-from mujun.errors import InternalError
+from mujun.errors import DataError, InternalError
 from mujun.ingest import uscc, values
 from mujun.ingest.headers import Layout, unit_factor
 from mujun.ingest.read import RawSheet
@@ -60,7 +61,12 @@ def name_key(expr: pl.Expr) -> pl.Expr:
 def extract(
     sheet: RawSheet, layout: Layout, *, source: str, fields: dict[str, FieldSpec], spec: Spec
 ) -> Extracted:
-    """Parse every data row of ``sheet`` according to ``layout``."""
+    """Parse every data row of ``sheet`` according to ``layout``.
+
+    Raises:
+        DataError: two columns carry the same header (which one holds the value is unknown).
+    """
+    repeat_notes = _repeated_columns(sheet, layout)
     grid_cols = list(sheet.grid.columns)
     original = sheet.grid.slice(layout.data_start).with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + layout.data_start + sheet.first_row).alias(ROW)
@@ -78,7 +84,9 @@ def extract(
     totals, data = data.filter(is_total), data.filter(~is_total)
 
     units, notes, factors = _units(layout, fields, source=source, spec=spec, sheet=sheet)
-    parsed = data.select(ROW, *(_typed(f, present[f], wanted[f], factors.get(f)) for f in present))
+    parsed = data.select(
+        ROW, *(_typed(f, present[f], wanted[f], factors.get(f), spec) for f in present)
+    )
     failures = [
         _cell_failures(data, parsed, f, col=present[f], f=wanted[f], layout=layout, sheet=sheet)
         for f in present
@@ -109,6 +117,7 @@ def extract(
         raise InternalError.invariant(
             f"{sheet.file} [{sheet.sheet}]: {rows_read} rows read but {counted} accounted for"
         )
+    notes.extend(repeat_notes)
     unknown = [h for h in layout.unknown if h not in ("序号", "No", "NO", "编号")]
     if unknown:
         notes.append(f"未识别的列（已忽略）：{'、'.join(unknown)}")
@@ -118,6 +127,24 @@ def extract(
     )
     return Extracted(source, sheet.file, sheet.sheet, accepted, all_failures, rows_read, raw,
                      units, tuple(notes + total_notes))  # fmt: skip
+
+
+def _repeated_columns(sheet: RawSheet, layout: Layout) -> list[str]:
+    """Notes for synonym columns left unused; an error for two columns with one header."""
+    notes = []
+    for name, col, header in layout.repeated:
+        used = layout.headers.get(name, name)
+        where = f"{sheet.column_letter(int(col[1:]))}列"
+        first = f"{sheet.column_letter(int(layout.columns[name][1:]))}列"
+        if re.sub(r"\s", "", header) == re.sub(r"\s", "", used):
+            msg = (
+                f"Cannot read {sheet.file} [{sheet.sheet or ''}]: two columns are headed "
+                f"“{used}” ({first} and {where}); mujun cannot tell which holds the value.\n"
+                "Hint: delete or rename one of them and import again."
+            )
+            raise DataError(msg)
+        notes.append(f"同义列“{header}”（{where}）未使用：已按“{used}”（{first}）读取")
+    return notes
 
 
 def _units(
@@ -156,11 +183,13 @@ def _units(
     return units, notes, factors
 
 
-def _typed(name: str, col: str, f: FieldSpec, factor: float | None) -> pl.Expr:
+def _typed(
+    name: str, col: str, f: FieldSpec, factor: float | None, spec: Spec | None = None
+) -> pl.Expr:
     cell = pl.col(col)  # already normalised text
     if f.kind == "id":
         return uscc.normalise(cell).alias(name)
-    value = values.parse(f.kind, cell)
+    value = values.parse(f.kind, cell, industries=spec.industry_names if spec else None)
     if factor is not None and factor != 1.0:
         value = value * factor
     return value.alias(name)
@@ -179,12 +208,22 @@ def _cell_failures(
     frame = data.select(ROW, pl.col(col).alias("value")).with_columns(
         parsed.get_column(name).alias("_v")
     )
-    bad = frame.filter(pl.col("value").is_not_null() & pl.col("_v").is_null())
+    unparsed = pl.col("value").is_not_null() & pl.col("_v").is_null()
+    # Quantities (land, energy, power, emissions, people) cannot be negative; money can (refunds).
+    negative = (
+        (pl.col("_v") < 0)
+        if f.kind in ("number", "integer") and f.unit not in (None, "money")
+        else pl.lit(False)
+    )
+    bad = frame.filter(unparsed | negative.fill_null(False))
     return bad.select(
         pl.col(ROW).alias("row"),
         pl.lit(_column_label(layout, sheet, name, col)).alias("column"),
         "value",
-        pl.lit(values.WHAT[f.kind]).alias("reason"),
+        pl.when(unparsed)
+        .then(pl.lit(values.WHAT[f.kind]))
+        .otherwise(pl.lit("不能为负数"))
+        .alias("reason"),
         pl.lit("rejected").alias("outcome"),
     )
 

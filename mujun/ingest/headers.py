@@ -52,6 +52,8 @@ class Layout:
     """Unit family → unit stated above the header ("金额单位：万元")."""
     unknown: tuple[str, ...] = ()
     """Header cells that matched nothing (reported, not fatal)."""
+    repeated: tuple[tuple[str, str, str], ...] = ()
+    """(field, grid column, header) of further columns that matched a field already found."""
 
 
 def locate(
@@ -89,6 +91,7 @@ def locate(
         units=layout.units,
         sheet_units=_sheet_units(above, spec),
         unknown=layout.unknown,
+        repeated=layout.repeated,
     )
 
 
@@ -101,21 +104,27 @@ def _match(
     headers: dict[str, str] = {}
     units: dict[str, str | None] = {}
     unknown: list[str] = []
+    repeated: list[tuple[str, str, str]] = []
     for j, options in enumerate(names):
-        hit = None
+        hit, again = None, None
         for option in options:
             base, unit = split_unit(re.sub(r"\s", "", option))
             key = lookup.get(norm(base)) or lookup.get(norm(option))
             if key is not None and key not in columns:
                 hit = (key, option, unit)
                 break
-        if hit is not None:
+            if key is not None and again is None:
+                again = (key, f"c{j}", option.replace("\n", ""))
+        if hit is None and again is not None:
+            repeated.append(again)
+        elif hit is not None:
             columns[hit[0]] = f"c{j}"
             headers[hit[0]] = hit[1].replace("\n", "")
             units[hit[0]] = hit[2]
         elif options and options[0]:
             unknown.append(options[0].replace("\n", ""))
-    return Layout(levels, levels[-1] + 1, columns, headers, units, unknown=tuple(unknown))
+    return Layout(levels, levels[-1] + 1, columns, headers, units, unknown=tuple(unknown),
+                  repeated=tuple(repeated))  # fmt: skip
 
 
 def _level_names(

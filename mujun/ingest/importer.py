@@ -134,7 +134,7 @@ def import_year(
         failures=failures,
         files=_file_summary(extracted, failures),
         firms=_firm_report(resolved, facts, sources=sorted(resolved)),
-        warnings=_plausibility(facts, settings),
+        warnings=_plausibility(facts, settings, year=year),
     )
 
 
@@ -301,8 +301,10 @@ def _firm_report(
     ).rename({KEY: "uscc"})  # fmt: skip
 
 
-def _plausibility(facts: pl.DataFrame, settings: Ingest) -> pl.DataFrame:
+def _plausibility(facts: pl.DataFrame, settings: Ingest, *, year: int) -> pl.DataFrame:
     p = settings.plausibility
+    started = pl.col("production_start").dt.year().cast(pl.Float64)
+    registered = pl.col("registration_date").dt.year().cast(pl.Float64)
     per_mu = pl.when(pl.col("land_mu") > 0).then(pl.col("tax_wan") / pl.col("land_mu"))
     checks = [
         (per_mu > p.max_tax_per_mu, "亩均税收（万元/亩）", per_mu,
@@ -313,8 +315,20 @@ def _plausibility(facts: pl.DataFrame, settings: Ingest) -> pl.DataFrame:
          pl.col("land_mu"), f"用地不足 {p.min_land_mu:g} 亩：可能是公顷而非亩，或录入错误"),
         (pl.col("land_mu") < 0, "计算用地（亩）", pl.col("land_mu"),
          "出租面积大于自有加承租面积，计算用地为负"),
+        (started > year, "投产年份", started,
+         f"投产日期晚于数据年度 {year}：可能录入错误（尚未投产的企业按新企业处理）"),
+        (registered > year, "注册年份", registered, f"注册日期晚于数据年度 {year}：可能录入错误"),
     ]  # fmt: skip
-    found = [
+    positive = pl.col("land_mu").filter(pl.col("land_mu") > 0)
+    median: float | None = facts.select(positive.median()).item()
+    median_message = f"用地中位数超过 {p.max_median_land_mu:g} 亩：整份用地数据可能是平方米而非亩"
+    whole = pl.DataFrame(
+        {"uscc": [None], "name": ["（全部企业）"], "check": ["用地中位数（亩）"],
+         "value": [median], "message": [median_message]},
+        schema={"uscc": pl.String, "name": pl.String, "check": pl.String, "value": pl.Float64,
+                "message": pl.String},
+    ).filter(pl.lit(median is not None and median > p.max_median_land_mu))  # fmt: skip
+    found = [whole] + [
         facts.filter(cond.fill_null(False)).select(
             "uscc",
             "name",

@@ -22,6 +22,10 @@ from mujun.errors import DataError
 
 MAX_BYTES_ENV = "MUJUN_MAX_FILE_MB"
 _DEFAULT_MAX_MB = 512
+MAX_UNZIPPED_ENV = "MUJUN_MAX_UNZIPPED_MB"
+_DEFAULT_MAX_UNZIPPED_MB = 2048
+"""A workbook's parts inflated; calamine holds a sheet's XML in memory while reading it.
+ASSUMPTION: 2 GB inflated is ~4M rows × 20 columns, far above a county's files."""
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
 
 
@@ -115,6 +119,8 @@ def _read_workbook(path: Path, kind: str) -> list[RawSheet]:
             "the workbook is password-protected (encrypted)",
             hint="remove the password (文件 → 信息 → 保护工作簿) and export again.",
         )
+    if kind == "xlsx":
+        _check_inflated(path)
     reader = fastexcel.read_excel(str(path))
     offsets = _xlsx_offsets(path) if kind == "xlsx" else {}
     sheets = []
@@ -125,6 +131,24 @@ def _read_workbook(path: Path, kind: str) -> list[RawSheet]:
         row0, col0 = offsets.get(name, (1, 0))
         sheets.append(RawSheet(str(path), name, grid, first_row=row0, first_col=col0))
     return sheets
+
+
+def _check_inflated(path: Path) -> None:
+    """Refuse a workbook that would inflate past the limit (a zip bomb) before reading it.
+
+    Uses the sizes the zip directory declares; a directory that lies about them fails the
+    readers' own checks (CRC, lengths) instead.
+    """
+    limit = float(os.environ.get(MAX_UNZIPPED_ENV, _DEFAULT_MAX_UNZIPPED_MB)) * 1e6
+    with zipfile.ZipFile(path) as book:
+        inflated = sum(info.file_size for info in book.infolist())
+    if inflated > limit:
+        raise DataError.unreadable(
+            str(path),
+            f"解压后 {inflated / 1e6:,.0f} MB, over the {limit / 1e6:,.0f} MB limit "
+            f"(compressed {path.stat().st_size / 1e6:,.1f} MB)",
+            hint=f"split the workbook, or raise {MAX_UNZIPPED_ENV} if the machine has the memory.",
+        )
 
 
 def _is_encrypted_ole(path: Path) -> bool:
@@ -170,7 +194,9 @@ def _unescape(text: str) -> str:
 
 def _read_csv(path: Path) -> pl.DataFrame:
     raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
+    # UTF-16 only with its byte-order mark (Excel's "Unicode text"); else UTF-8, then GB18030.
+    utf16 = ("utf-16",) if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ()
+    for encoding in (*utf16, "utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
             break
@@ -179,9 +205,18 @@ def _read_csv(path: Path) -> pl.DataFrame:
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise DataError.unreadable(str(path), "unknown text encoding", hint="save as UTF-8.")
     frame = pl.read_csv(
-        text.encode("utf-8"), has_header=False, infer_schema=False, truncate_ragged_lines=True
-    )
+        text.encode("utf-8"), has_header=False, infer_schema=False, truncate_ragged_lines=True,
+        separator=_separator(text),
+    )  # fmt: skip
     return frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+
+
+def _separator(text: str) -> str:
+    """The delimiter used most in the first lines: comma, semicolon, tab or bar."""
+    head = "\n".join(text.splitlines()[:20])
+    counts = {sep: head.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
 
 
 class _TableParser(HTMLParser):

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from mujun.profiles._base import Strict
 
-Kind = Literal["id", "text", "number", "integer", "flag", "date", "period"]
+Kind = Literal["id", "text", "number", "integer", "flag", "date", "period", "industry", "status"]
 SPEC_FILE = Path(__file__).with_name("sources.toml")
 
 

@@ -10,6 +10,7 @@ null, and the caller reports it with `problem`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Final
 
 import polars as pl
@@ -33,6 +34,8 @@ WHAT: Final[dict[str, str]] = {
     "period": "不是可识别的期间（如 2023-01、2023年1月）",
     "text": "无法识别",
     "enum": "不是允许的取值",
+    "industry": "行业代码或行业名称无法识别（GB/T 4754 代码如 3311，或门类/大类名称）",
+    "status": "排放状态无法识别（应为 正常排放 / 经核实无排放 / 不适用 等）",
 }
 """Why a present cell failed to parse, by kind (shown to the person who supplied it)."""
 
@@ -105,18 +108,34 @@ def is_total_row(cells: list[pl.Expr]) -> pl.Expr:
     )
 
 
-def parse(kind: str, cell: pl.Expr) -> pl.Expr:
-    """Parse normalised text by kind: number, integer, flag, date, period or text."""
-    match kind:
-        case "number":
-            return number(cell)
-        case "integer":
-            return integer(cell)
-        case "flag":
-            return flag(cell)
-        case "date":
-            return date(cell)
-        case "period":
-            return period_year(cell)
-        case _:
-            return cell
+EMISSION_STATUS = r"不适用|无需|不涉及|核实|无排放|零排放|排放|达标|正常"
+"""What an emission status cell may say (departments.emissions maps it to a status)."""
+
+
+def industry_code(cell: pl.Expr, names: Mapping[str, str]) -> pl.Expr:
+    """GB/T 4754 code from 'C3311', '3311', '33' or a division name; null when neither.
+
+    Names of the 2017, 2011 and 2002 editions give the 2-digit division.
+    """
+    clean = cell.str.normalize("NFKC").str.replace_all(r"\s", "")
+    code = clean.str.extract(r"^[A-Za-z]?(\d{2,4})$", 1)
+    by_name = clean.replace_strict(dict(names), default=None, return_dtype=pl.String)
+    return pl.coalesce(code, by_name)
+
+
+def parse(kind: str, cell: pl.Expr, *, industries: Mapping[str, str] | None = None) -> pl.Expr:
+    """Parse normalised text by kind (see `WHAT`); ``industries`` maps names to codes.
+
+    A cell that is present but does not parse becomes null (the extractor reports it).
+    """
+    parsers: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+        "number": number,
+        "integer": integer,
+        "flag": flag,
+        "date": date,
+        "period": period_year,
+        "industry": lambda c: industry_code(c, industries or {}),
+        "status": lambda c: pl.when(c.str.contains(EMISSION_STATUS)).then(c),
+    }
+    parser = parsers.get(kind)
+    return parser(cell) if parser is not None else cell

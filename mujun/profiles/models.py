@@ -311,6 +311,9 @@ class Plausibility(Strict):
     """亩; below it the land is probably in 公顷 or mistyped."""
     max_land_mu: PositiveFloat = 20000.0
     """亩 per firm; above it the land is probably in m²."""
+    max_median_land_mu: PositiveFloat = 500.0
+    """亩; a median firm above it means the whole land file is probably in m² (ASSUMPTION:
+    industrial firms' median land is tens of 亩; a 10-亩 plot read as m² shows 6,667)."""
 
 
 class Ingest(Strict):

@@ -98,21 +98,21 @@ def test_missing_markers_zero_negatives_and_text_numbers(tmp_path: Path) -> None
     path = xlsx(tmp_path / "e.xlsx", [
         ["统一社会信用代码", "企业名称", "化学需氧量（吨）", "氨氮（吨）", "二氧化硫（吨）", "氮氧化物（吨）"],
         [U[0], "甲", "—", "0", "/", "#N/A"],
-        [U[1], "乙", "无", "-", "（1.5）", "1,000"],
+        [U[1], "乙", "无", "-", "1.5", "1,000"],
         [U[2], "丙", "abc", "1", "1", "1"],
+        [U[3], "丁", "1", "1", "（1.5）", "1"],
     ])  # fmt: skip
     result = run(tmp_path, emissions=path)
     assert fact(result, U[0], "cod_t") is None
     assert fact(result, U[0], "nh3n_t") == 0.0, "0 is a value, not missing"
-    assert fact(result, U[1], "so2_t") == -1.5
+    assert fact(result, U[1], "so2_t") == 1.5
     assert fact(result, U[1], "nox_t") == 1000.0
-    bad = result.failures.filter(pl.col("outcome") == "rejected").row(0, named=True)
-    assert (bad["row"], bad["column"], bad["value"], bad["reason"]) == (
-        4,
-        "C列 化学需氧量（吨）",
-        "abc",
-        "不是有效数字",
-    )
+    bad = result.failures.filter(pl.col("outcome") == "rejected").sort("row").rows(named=True)
+    got = [(r["row"], r["column"], r["value"], r["reason"]) for r in bad]
+    assert got == [
+        (4, "C列 化学需氧量（吨）", "abc", "不是有效数字"),
+        (5, "E列 二氧化硫（吨）", "(1.5)", "不能为负数"),  # "(x)" is −x; tonnes cannot be negative
+    ]
 
 
 def test_totals_are_skipped_and_reconciled(tmp_path: Path) -> None:

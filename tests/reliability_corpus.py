@@ -1,0 +1,692 @@
+"""A corpus of broken departmental inputs, made by code (data_formats.md §7 and more).
+
+Each `Defect` builds its files in a folder and says what must come of them: an `Error` (one
+`MujunError` naming the file, and where known the sheet, row and column) or an import that
+reconciles (read = accepted + rejected + skipped) with the problem reported (`Reported`: a
+failure row with its reason, row and column; `Warned`: a plausibility warning; `Value`: the
+value that must come out, e.g. a date written five ways).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+
+from mujun.testing import make_uscc
+
+U = [make_uscc(i) for i in range(20)]
+TAX = ["纳税人识别号", "纳税人名称", "实缴税金（万元）"]
+STATS = ["统一社会信用代码", "企业名称", "工业增加值（万元）", "营业收入（万元）"]
+LAND = ["统一社会信用代码", "企业名称", "用地面积（亩）"]
+REGISTER = ["统一社会信用代码", "企业名称", "乡镇（街道）", "行业代码", "投产日期"]
+EMISSIONS = ["统一社会信用代码", "企业名称", "化学需氧量（吨）"]
+
+Files = dict[str, list[Path]]
+
+
+@dataclass(frozen=True)
+class Error:
+    """The import stops with one message naming the file and each fragment."""
+
+    fragments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reported:
+    """The import reconciles; a failure row carries ``reason`` (and the row and column)."""
+
+    reason: str
+    row: int | None = None
+    column: str | None = None
+    outcome: str = "rejected"
+
+
+@dataclass(frozen=True)
+class Warned:
+    """The import reconciles; a plausibility warning says ``message``; values are unchanged."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Value:
+    """The import reconciles and the firm's ``column`` is ``value``."""
+
+    uscc: str
+    column: str
+    value: object
+    reported: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Noted:
+    """The import reconciles and the file's notes say ``note`` (e.g. an ignored column)."""
+
+    note: str
+
+
+Expect = Error | Reported | Warned | Value | Noted
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str
+    build: Callable[[Path], Files]
+    expect: Expect
+
+
+def xlsx(path: Path, rows: Sequence[Sequence[object]], *, sheet: str | None = None,
+         merges: Sequence[str] = (), before: Sequence[tuple[str, Sequence[Sequence[object]]]] = ()
+         ) -> Path:  # fmt: skip
+    """A workbook; ``before`` adds sheets ahead of the data sheet."""
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    for i, (title, other) in enumerate(before):
+        ws = first if i == 0 else book.create_sheet()
+        ws.title = title
+        for row in other:
+            ws.append(list(row))
+    data = book.create_sheet() if before else first
+    if sheet:
+        data.title = sheet
+    for row in rows:
+        data.append(list(row))
+    for span in merges:
+        data.merge_cells(span)
+    book.save(path)
+    return path
+
+
+def text(path: Path, content: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(content.encode(encoding))
+    return path
+
+
+def one(source: str, name: str, make: Callable[[Path], Path]) -> Callable[[Path], Files]:
+    return lambda tmp: {source: [make(tmp / name)]}
+
+
+def tax_rows(*rows: Sequence[object]) -> Callable[[Path], Files]:
+    return one("tax", "税务.xlsx", lambda p: xlsx(p, [TAX, *rows]))
+
+
+def stats_rows(*rows: Sequence[object]) -> Callable[[Path], Files]:
+    return one("stats", "统计.xlsx", lambda p: xlsx(p, [STATS, *rows]))
+
+
+def land_rows(header: Sequence[str], *rows: Sequence[object]) -> Callable[[Path], Files]:
+    return one("land", "用地.xlsx", lambda p: xlsx(p, [header, *rows]))
+
+
+def with_tax(build: Callable[[Path], Files], per_firm_tax: float = 50.0) -> Callable[[Path], Files]:
+    """Adds a tax file for U[0] and U[1] (plausibility needs tax beside land)."""
+
+    def both(tmp: Path) -> Files:
+        files = build(tmp)
+        files["tax"] = [
+            xlsx(tmp / "税务.xlsx", [TAX, [U[0], "甲", per_firm_tax], [U[1], "乙", per_firm_tax]])
+        ]
+        return files
+
+    return both
+
+
+def register_dates(*cells: object) -> Callable[[Path], Files]:
+    rows = [[U[i], f"企业{i}", "城关镇", "3311", c] for i, c in enumerate(cells)]
+    return one("register", "名录.xlsx", lambda p: xlsx(p, [REGISTER, *rows]))
+
+
+def zip_bomb(path: Path, megabytes: int) -> Path:
+    """An .xlsx whose one sheet inflates to ``megabytes`` MB (it compresses ~1000:1)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr(
+            "xl/workbook.xml", "<workbook><sheets><sheet name='a' r:id='rId1'/></sheets></workbook>"
+        )
+        z.writestr("xl/_rels/workbook.xml.rels", "<Relationships/>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as handle:
+            block = b" " * (1 << 20)
+            for _ in range(megabytes):
+                handle.write(block)
+    return path
+
+
+def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
+    d: list[Defect] = []
+
+    def add(name: str, build: Callable[[Path], Files], expect: Expect) -> None:
+        d.append(Defect(name, build, expect))
+
+    # ---- files that cannot be read ----
+    add("empty file", one("tax", "空.xlsx", lambda p: text(p, "")), Error(("empty",)))
+    add("zero-byte csv", one("stats", "空.csv", lambda p: text(p, "")), Error(("empty",)))
+    add(
+        "corrupt zip",
+        one("tax", "坏.xlsx", lambda p: (p.write_bytes(b"PK\x03\x04garbage"), p)[1]),
+        Error(("xlsx",)),
+    )
+    add(
+        "truncated xlsx",
+        one(
+            "stats",
+            "截断.xlsx",
+            lambda p: (p.write_bytes(xlsx(p, [STATS, [U[0], "甲", 1, 2]]).read_bytes()[:300]), p)[
+                1
+            ],
+        ),
+        Error(("xlsx",)),
+    )
+    add(
+        "password-protected workbook",
+        one(
+            "tax",
+            "加密.xlsx",
+            lambda p: (
+                p.write_bytes(
+                    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+                    + "EncryptedPackage".encode("utf-16-le")
+                    + b"\0" * 600
+                ),
+                p,
+            )[1],
+        ),
+        Error(("password",)),
+    )
+    add(
+        "ole file that is not a workbook",
+        one(
+            "tax",
+            "文档.xls",
+            lambda p: (p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600), p)[1],
+        ),
+        Error(("文档.xls",)),
+    )
+    add(
+        "binary junk named .csv",
+        one("stats", "乱码.csv", lambda p: (p.write_bytes(bytes(range(256)) * 8), p)[1]),
+        Error(()),
+    )
+    add(
+        "zip bomb (inflates to 80 MB, limit 64 MB)",
+        one("stats", "炸弹.xlsx", lambda p: zip_bomb(p, 80)),
+        Error(("解压", "MUJUN_MAX_UNZIPPED_MB")),
+    )
+    add(
+        "oversized file (limit 1 MB)",
+        one(
+            "stats",
+            "大文件.csv",
+            lambda p: text(p, "统一社会信用代码,企业名称\n" + f"{U[0]},甲\n" * 60_000),
+        ),
+        Error(("limit", "MUJUN_MAX_FILE_MB")),
+    )
+    add("missing file", lambda tmp: {"tax": [tmp / "不存在.xlsx"]}, Error(("不存在.xlsx",)))
+    add("a folder instead of a file", lambda tmp: {"tax": [tmp]}, Error(()))
+    # ---- layout ----
+    add("only a header row", stats_rows(), Value(U[0], "value_added_wan", None))
+    add(
+        "no header row at all",
+        one("stats", "无表头.xlsx", lambda p: xlsx(p, [["随便", "什么"], [1, 2]])),
+        Error(("header",)),
+    )
+    add(
+        "data on the second sheet, notes on the first",
+        one(
+            "stats",
+            "多表.xlsx",
+            lambda p: xlsx(
+                p,
+                [STATS, [U[0], "甲", 10, 20]],
+                sheet="数据",
+                before=[("说明", [["本表说明"], ["单位：万元"]])],
+            ),
+        ),
+        Value(U[0], "value_added_wan", 10.0),
+    )
+    add(
+        "title and condition rows above the header",
+        one(
+            "tax",
+            "标题.xlsx",
+            lambda p: xlsx(
+                p,
+                [
+                    ["某县税收统计表"],
+                    ["金额单位：元"],
+                    [],
+                    ["纳税人识别号", "纳税人名称", "实缴税金"],
+                    [U[0], "甲", "1,000,000"],
+                ],
+            ),
+        ),
+        Value(U[0], "tax_wan", 100.0),
+    )
+    add(
+        "two-row merged header",
+        one(
+            "stats",
+            "双表头.xlsx",
+            lambda p: xlsx(
+                p,
+                [
+                    ["统一社会信用代码", "企业名称", "主要指标", None],
+                    [None, None, "工业增加值（万元）", "营业收入（万元）"],
+                    [U[0], "甲", 7, 8],
+                ],
+                merges=["C1:D1"],
+            ),
+        ),
+        Value(U[0], "revenue_wan", 8.0),
+    )
+    add(
+        "newline and full-width space in headers",
+        one(
+            "stats",
+            "换行.xlsx",
+            lambda p: xlsx(
+                p,
+                [["统一社会\n信用代码", "企业\u3000名称", "工业增加值\n（万元）"], [U[0], "甲", 3]],
+            ),
+        ),
+        Value(U[0], "value_added_wan", 3.0),
+    )
+    add(
+        "duplicated header columns",
+        one(
+            "stats",
+            "重复列.xlsx",
+            lambda p: xlsx(
+                p,
+                [
+                    ["统一社会信用代码", "企业名称", "工业增加值（万元）", "工业增加值（万元）"],
+                    [U[0], "甲", 3, 4],
+                ],
+            ),
+        ),
+        Error(("工业增加值",)),
+    )
+    add(
+        "blank rows between data rows",
+        stats_rows([U[0], "甲", 1, 2], [], [None, None, None, None], [U[1], "乙", 3, 4]),
+        Value(U[1], "value_added_wan", 3.0),
+    )
+    add(
+        "小计 in the middle, 合计 at the end",
+        tax_rows([U[0], "甲", 10], ["小计", None, 10], [U[1], "乙", 5], ["合计", None, 15]),
+        Reported("合计", outcome="skipped"),
+    )
+    add(
+        "总计 row with an id-like blank",
+        tax_rows([U[0], "甲", 10], [None, "总计", 10]),
+        Reported("合计", outcome="skipped"),
+    )
+    add(
+        "merged firm cells across data rows",
+        one(
+            "stats",
+            "合并.xlsx",
+            lambda p: xlsx(
+                p, [STATS, [U[0], "甲", 1, 2], [None, None, 3, 4]], merges=["A2:A3", "B2:B3"]
+            ),
+        ),
+        Reported("统一社会信用代码", row=3),
+    )
+    add(
+        "table starting at C4",
+        one("stats", "偏移.xlsx", _offset),
+        Reported("不是有效数字", row=5, column="E列"),
+    )
+    add(
+        "a column mujun does not know",
+        one(
+            "stats",
+            "未知列.csv",
+            lambda p: text(p, f"统一社会信用代码,企业名称,value_added_wan\n{U[0]},甲,5\n"),
+        ),
+        Noted("未识别的列"),
+    )
+    add(
+        "semicolon-separated csv",
+        one(
+            "stats",
+            "分号.csv",
+            lambda p: text(p, f"统一社会信用代码;企业名称;工业增加值（万元）\n{U[0]};甲;5\n"),
+        ),
+        Value(U[0], "value_added_wan", 5.0),
+    )
+    add(
+        "csv with CRLF, BOM and quoted newline",
+        one(
+            "stats",
+            "crlf.csv",
+            lambda p: text(
+                p,
+                f'\ufeff统一社会信用代码,企业名称,工业增加值（万元）\r\n{U[0]},"甲\r\n有限公司",5\r\n',
+            ),
+        ),
+        Value(U[0], "value_added_wan", 5.0),
+    )
+    add(
+        "xlsx named .csv",
+        one(
+            "stats",
+            "其实是表格.csv",
+            lambda p: (
+                p.write_bytes(
+                    xlsx(p.with_suffix(".x.xlsx"), [STATS, [U[0], "甲", 6, 7]]).read_bytes()
+                ),
+                p,
+            )[1],
+        ),
+        Value(U[0], "value_added_wan", 6.0),
+    )
+    add(
+        "csv named .xlsx",
+        one(
+            "stats",
+            "其实是文本.xlsx",
+            lambda p: text(p, f"统一社会信用代码,企业名称,工业增加值（万元）\n{U[0]},甲,9\n"),
+        ),
+        Value(U[0], "value_added_wan", 9.0),
+    )
+    add(
+        "HTML table saved as .xls",
+        one(
+            "stats",
+            "网页.xls",
+            lambda p: text(
+                p,
+                f"<html><table><tr><th>统一社会信用代码</th><th>企业名称</th><th>工业增加值（万元）</th></tr><tr><td>{U[0]}</td><td>甲</td><td>4</td></tr></table></html>",
+                "gbk",
+            ),
+        ),
+        Value(U[0], "value_added_wan", 4.0),
+    )
+    add(
+        "HTML page without a table",
+        one("stats", "空网页.xls", lambda p: text(p, "<html><body>系统繁忙</body></html>")),
+        Error(()),
+    )
+    # ---- encodings ----
+    add(
+        "GB18030 csv with rare characters",
+        one(
+            "stats",
+            "gbk.csv",
+            lambda p: text(
+                p,
+                f"统一社会信用代码,企业名称,工业增加值（万元）\n{U[0]},喆犇珺镕公司,2\n",
+                "gb18030",
+            ),
+        ),
+        Value(U[0], "name", "喆犇珺镕公司"),
+    )
+    add(
+        "UTF-16 csv",
+        one(
+            "stats",
+            "utf16.csv",
+            lambda p: text(
+                p, f"统一社会信用代码,企业名称,工业增加值（万元）\n{U[0]},甲,2\n", "utf-16"
+            ),
+        ),
+        Value(U[0], "value_added_wan", 2.0),
+    )
+    add(
+        "Big5 csv (wrong encoding)",
+        one(
+            "stats",
+            "big5.csv",
+            lambda p: text(
+                p, f"統一社會信用代碼,企業名稱,工業增加值（萬元）\n{U[0]},甲,2\n", "big5"
+            ),
+        ),
+        Error(()),
+    )
+    # ---- identities ----
+    add(
+        "USCC as a float cell",
+        tax_rows([9.13310231e17, "科学计数", 1.0]),
+        Reported("按文本导出", row=2),
+    )
+    add(
+        "USCC as scientific-notation text",
+        tax_rows(["9.13310231E+17", "文本", 1.0]),
+        Reported("按文本导出", row=2),
+    )
+    add(
+        "USCC with a wrong check character",
+        tax_rows([U[3][:-1] + ("1" if U[3][-1] != "1" else "2"), "校验", 1.0]),
+        Reported("校验位", row=2, column="A列"),
+    )
+    add(
+        "USCC containing O",
+        tax_rows(["91331023MA2ABCDE1O", "含O", 1.0]),
+        Reported("I/O/S/V/Z", row=2),
+    )
+    add("USCC too short", tax_rows([U[0][:16], "短", 1.0]), Reported("18", row=2))
+    add(
+        "USCC blank with an amount",
+        tax_rows([None, "无代码", 3.0]),
+        Reported("统一社会信用代码", row=2),
+    )
+    add(
+        "USCC lower case with spaces",
+        tax_rows([f"  {U[4].lower()} ", "小写", 2.0]),
+        Value(U[4], "tax_wan", 2.0),
+    )
+    add(
+        "USCC in full-width characters",
+        tax_rows([U[5].translate({i: i + 0xFEE0 for i in range(0x21, 0x7F)}), "全角", 2.0]),
+        Value(U[5], "tax_wan", 2.0),
+    )
+    add(
+        "same firm twice, same values",
+        stats_rows([U[0], "甲", 1, 2], [U[0], "甲", 1, 2]),
+        Reported("重复", outcome="skipped"),
+    )
+    add(
+        "same firm twice, different values",
+        stats_rows([U[0], "甲", 1, 2], [U[0], "甲", 5, 2]),
+        Reported("冲突"),
+    )
+    # ---- numbers ----
+    add(
+        "text in a number column",
+        stats_rows([U[0], "甲", "abc", 1]),
+        Reported("不是有效数字", row=2, column="C列"),
+    )
+    add(
+        "a column of mixed types",
+        stats_rows([U[0], "甲", 1, 2], [U[1], "乙", "二", 2], [U[2], "丙", 3.5, 2]),
+        Reported("不是有效数字", row=3, column="C列"),
+    )
+    add(
+        "thousands separators and full-width digits",
+        stats_rows([U[0], "甲", "１，２３４.５", "2,000"]),
+        Value(U[0], "value_added_wan", 1234.5),
+    )
+    add("negative in parentheses", tax_rows([U[0], "甲", "（1.5）"]), Value(U[0], "tax_wan", -1.5))
+    add("missing markers", stats_rows([U[0], "甲", "—", "/"]), Value(U[0], "value_added_wan", None))
+    add("zero is a value", stats_rows([U[0], "甲", 0, 0]), Value(U[0], "value_added_wan", 0.0))
+    add(
+        "'inf' text",
+        stats_rows([U[0], "甲", "inf", 1]),
+        Reported("不是有效数字", row=2, column="C列"),
+    )
+    add(
+        "'NaN' text (a missing marker)",
+        stats_rows([U[0], "甲", "NaN", 1]),
+        Value(U[0], "value_added_wan", None),
+    )
+    add(
+        "overflow 1e400",
+        stats_rows([U[0], "甲", "1e400", 1]),
+        Reported("不是有效数字", row=2, column="C列"),
+    )
+    add(
+        "Excel error value",
+        stats_rows([U[0], "甲", "#DIV/0!", 1]),
+        Value(U[0], "value_added_wan", None),
+    )
+    add(
+        "number with a unit word",
+        stats_rows([U[0], "甲", "12万元", 1]),
+        Reported("不是有效数字", row=2, column="C列"),
+    )
+    add(
+        "percentage in an amount column",
+        stats_rows([U[0], "甲", "15%", 1]),
+        Value(U[0], "value_added_wan", 0.15),
+    )
+    add(
+        "very long text in a number cell",
+        stats_rows([U[0], "甲", "9" * 5000, 1]),
+        Reported("不是有效数字", row=2, column="C列"),
+    )
+    add(
+        "negative employees",
+        one(
+            "stats",
+            "人数.xlsx",
+            lambda p: xlsx(
+                p, [["统一社会信用代码", "企业名称", "从业人员平均人数"], [U[0], "甲", -5]]
+            ),
+        ),
+        Reported("负", row=2, column="C列"),
+    )
+    # ---- units and plausibility ----
+    add(
+        "tax in 元 labelled 万元",
+        lambda tmp: {
+            "tax": [xlsx(tmp / "t.xlsx", [TAX, [U[0], "甲", 1_500_000]])],
+            "land": [xlsx(tmp / "l.xlsx", [LAND, [U[0], "甲", 10]])],
+        },
+        Warned("可能是“元”"),
+    )
+    add(
+        "land in m² labelled 亩 (×666.67), typical plots",
+        with_tax(land_rows(LAND, [U[0], "甲", 4000], [U[1], "乙", 6667], [U[2], "丙", 13000])),
+        Warned("整份用地数据可能是平方米"),
+    )
+    add(
+        "land in 亩 labelled m² (÷666.67)",
+        with_tax(
+            land_rows(
+                ["统一社会信用代码", "企业名称", "用地面积（平方米）"],
+                [U[0], "甲", 12],
+                [U[1], "乙", 30],
+            )
+        ),
+        Warned("不足"),
+    )
+    add(
+        "land in m² labelled 公顷 (×10000/666.67)",
+        with_tax(
+            land_rows(
+                ["统一社会信用代码", "企业名称", "用地面积（公顷）"],
+                [U[0], "甲", 6667],
+                [U[1], "乙", 20000],
+            )
+        ),
+        Warned("平方米"),
+    )
+    add("negative land", land_rows(LAND, [U[0], "甲", -3]), Reported("负", row=2, column="C列"))
+    add(
+        "land leased out exceeds own",
+        one(
+            "land",
+            "出租.xlsx",
+            lambda p: xlsx(
+                p,
+                [
+                    ["统一社会信用代码", "企业名称", "自有用地面积（亩）", "出租用地面积（亩）"],
+                    [U[0], "甲", 5, 8],
+                ],
+            ),
+        ),
+        Warned("为负"),
+    )
+    # ---- dates ----
+    for label, cell in [
+        ("ISO", "2019-03-01"),
+        ("slashes", "2019/3/1"),
+        ("compact", "20190301"),
+        ("Chinese", "2019年3月1日"),
+        ("Excel serial", 43525),
+        ("dotted", "2019.03.01"),
+    ]:
+        add(
+            f"production date, {label}",
+            register_dates(cell),
+            Value(U[0], "production_start", _date(2019, 3, 1)),
+        )
+    add("impossible date", register_dates("2019-02-30"), Reported("日期", row=2, column="E列"))
+    add("date far in the future", register_dates("2099-01-01"), Warned("晚于数据年度"))
+    # ---- codes ----
+    add(
+        "industry code as a number cell",
+        one(
+            "register",
+            "行业.xlsx",
+            lambda p: xlsx(p, [REGISTER, [U[0], "甲", "城关镇", 3311, None]]),
+        ),
+        Value(U[0], "industry_code", "3311"),
+    )
+    add(
+        "industry as an old-edition name",
+        one(
+            "register",
+            "行业名.xlsx",
+            lambda p: xlsx(p, [REGISTER, [U[0], "甲", "城关镇", "通用设备制造业", None]]),
+        ),
+        Value(U[0], "industry_code", "34"),
+    )
+    add(
+        "industry code unknown",
+        one(
+            "register",
+            "行业2.xlsx",
+            lambda p: xlsx(p, [REGISTER, [U[0], "甲", "城关镇", "ABCD", None]]),
+        ),
+        Reported("行业", row=2, column="D列"),
+    )
+    add(
+        "unknown emission status text",
+        one(
+            "emissions",
+            "排放.xlsx",
+            lambda p: xlsx(p, [[*EMISSIONS, "排放状态"], [U[0], "甲", None, "说不清"]]),
+        ),
+        Reported("排放状态", row=2),
+    )
+    add(
+        "meter without a firm",
+        lambda tmp: {
+            "energy": [text(tmp / "电.csv", "户号,户名,用电量（千瓦时）\n0009,无主,100\n")],
+            "meters": [text(tmp / "户号.csv", f"户号,统一社会信用代码\n0001,{U[0]}\n")],
+        },
+        Reported("户号", outcome="rejected"),
+    )
+    return d
+
+
+def _date(y: int, m: int, day: int) -> object:
+    import datetime as dt  # noqa: PLC0415
+
+    return dt.date(y, m, day)
+
+
+def _offset(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["C4"], sheet["D4"], sheet["E4"] = "统一社会信用代码", "企业名称", "工业增加值（万元）"
+    sheet["C5"], sheet["D5"], sheet["E5"] = U[6], "庚", "n/a?"
+    book.save(path)
+    return path
