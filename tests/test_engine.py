@@ -130,6 +130,31 @@ LABEL_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3}
 
 
 @PROPERTY
+@given(n=st.integers(2, 80), seed=st.integers(0, 10_000), pick=st.integers(0, 10**6),
+       more=st.floats(0.01, 1e4))  # fmt: skip
+def test_more_tax_never_worsens_a_firm(n: int, seed: int, pick: int, more: float) -> None:
+    """Monotonicity: raising one firm's tax, all else equal, never lowers its total or class."""
+    frame = _messy(n, seed)
+    before = score(frame, profile=BASELINE, year=2024)
+    ranked = before.filter(pl.col("eval_status") == "ranked")
+    if ranked.is_empty():
+        return
+    firm = ranked.item(pick % ranked.height, "uscc")
+    raised = frame.with_columns(
+        pl.when(pl.col("uscc") == firm)
+        .then(pl.col("tax_wan").fill_null(0) + more)
+        .otherwise(pl.col("tax_wan"))
+        .alias("tax_wan")
+    )
+    after = score(raised, profile=BASELINE, year=2024)
+    old = before.filter(pl.col("uscc") == firm).row(0, named=True)
+    new = after.filter(pl.col("uscc") == firm).row(0, named=True)
+    assert new["total_score"] >= old["total_score"] - 1e-9
+    if new["class_label"] in LABEL_ORDER and old["class_label"] in LABEL_ORDER:
+        assert LABEL_ORDER[new["class_label"]] <= LABEL_ORDER[old["class_label"]], (old, new)
+
+
+@PROPERTY
 @given(
     n=st.integers(2, 60),
     seed=st.integers(0, 10_000),
@@ -215,6 +240,21 @@ def test_many_engine_equals_naive_reference(n: int, seed: int) -> None:
 @given(n=st.integers(1, 300), seed=st.integers(0, 10**6))
 def test_many_row_orders(n: int, seed: int) -> None:
     test_row_order_does_not_matter.hypothesis.inner_test(n, seed)  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+@MANY
+@given(n=st.integers(1, 300), seed=st.integers(0, 10**6))
+def test_many_eager_equals_lazy(n: int, seed: int) -> None:
+    test_eager_equals_lazy.hypothesis.inner_test(n, seed)  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+@MANY
+@given(n=st.integers(2, 300), seed=st.integers(0, 10**6), pick=st.integers(0, 10**6),
+       more=st.floats(0.01, 1e5))  # fmt: skip
+def test_many_monotonicity(n: int, seed: int, pick: int, more: float) -> None:
+    test_more_tax_never_worsens_a_firm.hypothesis.inner_test(n, seed, pick, more)  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ state: DuckDB replays only committed work from its write-ahead log.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -182,15 +183,21 @@ class Store:
         try:
             yield self.con
         except duckdb.Error as exc:
-            self.con.execute("ROLLBACK")
+            self._rollback()
             raise _write_error(self.path, exc) from None
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self.con.execute("COMMIT")
         except duckdb.Error as exc:
             raise _write_error(self.path, exc) from None
+
+    def _rollback(self) -> None:
+        # NOTE: after an I/O failure (disk full) DuckDB may refuse the ROLLBACK too; the file
+        # still holds only committed transactions, so the first error is the one to report.
+        with contextlib.suppress(duckdb.Error):
+            self.con.execute("ROLLBACK")
 
     def next_id(self, table: str, column: str) -> int:
         """The next free integer id (call inside the writing transaction)."""
@@ -218,7 +225,10 @@ def _connect(path: Path, *, read_only: bool, timeout: float | None) -> duckdb.Du
     limit = timeout if timeout is not None else float(os.environ.get(TIMEOUT_ENV, "30"))
     deadline = time.monotonic() + limit
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _open_error(path, exc) from None
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)

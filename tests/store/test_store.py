@@ -286,7 +286,7 @@ def test_sigkill_during_large_writes_keeps_committed_state(db: Path) -> None:
 
 @pytest.mark.slow
 def test_many_sigkills(db: Path) -> None:
-    assert _kill_trials(db, trials=25, seed=2) == 25
+    assert _kill_trials(db, trials=50, seed=2) == 50
 
 
 def test_reader_waits_for_writer_then_sees_whole_runs(db: Path) -> None:
