@@ -9,6 +9,7 @@ value that must come out, e.g. a date written five ways).
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -338,7 +339,7 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
     )
     add(
         "table starting at C4",
-        one("stats", "偏移.xlsx", _offset),
+        one("stats", "偏移.xlsx", offset_table),
         Reported("不是有效数字", row=5, column="E列"),
     )
     add(
@@ -514,31 +515,15 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
     add("negative in parentheses", tax_rows([U[0], "甲", "（1.5）"]), Value(U[0], "tax_wan", -1.5))
     add("missing markers", stats_rows([U[0], "甲", "—", "/"]), Value(U[0], "value_added_wan", None))
     add("zero is a value", stats_rows([U[0], "甲", 0, 0]), Value(U[0], "value_added_wan", 0.0))
-    add(
-        "'inf' text",
-        stats_rows([U[0], "甲", "inf", 1]),
-        Reported("不是有效数字", row=2, column="C列"),
-    )
-    add(
-        "'NaN' text (a missing marker)",
-        stats_rows([U[0], "甲", "NaN", 1]),
-        Value(U[0], "value_added_wan", None),
-    )
-    add(
-        "overflow 1e400",
-        stats_rows([U[0], "甲", "1e400", 1]),
-        Reported("不是有效数字", row=2, column="C列"),
-    )
-    add(
-        "Excel error value",
-        stats_rows([U[0], "甲", "#DIV/0!", 1]),
-        Value(U[0], "value_added_wan", None),
-    )
-    add(
-        "number with a unit word",
-        stats_rows([U[0], "甲", "12万元", 1]),
-        Reported("不是有效数字", row=2, column="C列"),
-    )
+    not_a_number = Reported("不是有效数字", row=2, column="C列")
+    for label, cell, expect in [
+        ("'inf' text", "inf", not_a_number),
+        ("'NaN' text (a missing marker)", "NaN", Value(U[0], "value_added_wan", None)),
+        ("overflow 1e400", "1e400", not_a_number),
+        ("Excel error value", "#DIV/0!", Value(U[0], "value_added_wan", None)),
+        ("number with a unit word", "12万元", not_a_number),
+    ]:
+        add(label, stats_rows([U[0], "甲", cell, 1]), expect)
     add(
         "percentage in an amount column",
         stats_rows([U[0], "甲", "15%", 1]),
@@ -624,7 +609,7 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
         add(
             f"production date, {label}",
             register_dates(cell),
-            Value(U[0], "production_start", _date(2019, 3, 1)),
+            Value(U[0], "production_start", dt.date(2019, 3, 1)),
         )
     add("impossible date", register_dates("2019-02-30"), Reported("日期", row=2, column="E列"))
     add("date far in the future", register_dates("2099-01-01"), Warned("晚于数据年度"))
@@ -676,13 +661,8 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
     return d
 
 
-def _date(y: int, m: int, day: int) -> object:
-    import datetime as dt  # noqa: PLC0415
-
-    return dt.date(y, m, day)
-
-
-def _offset(path: Path) -> Path:
+def offset_table(path: Path) -> Path:
+    """A stats table whose header is at C4 and whose one data row has a bad E5."""
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-import openpyxl
 import polars as pl
 import pytest
+from reliability_corpus import offset_table, xlsx
 
 from mujun.errors import DataError, ProfileError
 from mujun.ingest.importer import ImportResult, import_year
@@ -17,18 +16,6 @@ from mujun.testing import make_uscc
 
 SETTINGS = load_profile("zhejiang_baseline").ingest
 U = [make_uscc(i) for i in range(10)]
-
-
-def xlsx(path: Path, rows: Sequence[Sequence[object]], *, merges: Sequence[str] = ()) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(list(row))
-    for span in merges:
-        sheet.merge_cells(span)
-    book.save(path)
-    return path
 
 
 def run(tmp: Path, **files: Path | list[Path]) -> ImportResult:
@@ -237,13 +224,7 @@ def test_unreadable_files_say_so(tmp_path: Path, content: bytes, fragment: str) 
 
 
 def test_sheet_offsets_give_true_row_numbers(tmp_path: Path) -> None:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet["C4"], sheet["D4"], sheet["E4"] = "统一社会信用代码", "企业名称", "工业增加值（万元）"
-    sheet["C5"], sheet["D5"], sheet["E5"] = U[6], "庚", "n/a?"
-    path = tmp_path / "o.xlsx"
-    book.save(path)
+    path = offset_table(tmp_path / "o.xlsx")
     bad = run(tmp_path, stats=path).failures.row(0, named=True)
     assert (bad["row"], bad["column"]) == (5, "E列 工业增加值（万元）")
 
