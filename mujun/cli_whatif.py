@@ -18,7 +18,7 @@ from rich.console import Console
 from mujun import store as st
 from mujun.cli_options import DbOption, OutFolder
 from mujun.profiles import load_profile
-from mujun.whatif import execute, request, rerun, variant
+from mujun.whatif import execute, request, rerun, stored_year, variant
 from mujun.whatif.manifest import HEADERS, MANIFEST, Outcome, profile_entry, recorded_database
 
 Show = Callable[[pl.DataFrame, str], None]
@@ -37,8 +37,9 @@ def _folder(out: Path | None, command: str, year: int) -> Path:
 def _execute(db: Path | None, out: Path | None, command: str, year: int, **options: Any) -> Outcome:
     """Build the request from the published year and execute it into a new folder."""
     with st.Store.open(db, read_only=True) as store:
-        req = request(store, command=command, year=year, **options)
-        return execute(store, req, _folder(out, command, year))
+        stored = stored_year(store, year)
+        req = request(store, stored, command=command, **options)
+        return execute(store, req, _folder(out, command, year), stored=stored)
 
 
 def _show(outcome: Outcome, show: Show, console: Console) -> None:

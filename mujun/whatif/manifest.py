@@ -72,15 +72,14 @@ def profile_entry(
 
 
 def request(
-    store: st.Store, *, command: str, year: int, profiles: list[dict[str, Any]],
+    store: st.Store, stored: StoredYear, *, command: str, profiles: list[dict[str, Any]],
     points: float | None = None, cohorts: list[str] | None = None,
     tables: dict[str, Path | None] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """A request for `execute`, with the published year's facts batch and its fingerprint."""
-    stored = stored_year(store, year)
+    """A request for `execute` over ``stored`` (`stored_year`), with its facts' fingerprint."""
     return {
         "command": command,
-        "year": year,
+        "year": stored.year,
         "database": str(store.path),
         "base_run_id": stored.run_id,
         "batch_id": stored.batch_id,
@@ -95,9 +94,17 @@ def request(
 
 
 def execute(
-    store: st.Store, req: dict[str, Any], folder: Path, *, created: dt.datetime | None = None
+    store: st.Store,
+    req: dict[str, Any],
+    folder: Path,
+    *,
+    created: dt.datetime | None = None,
+    stored: StoredYear | None = None,
 ) -> Outcome:
     """Run ``req`` and write its outputs and manifest into the new ``folder``.
+
+    ``stored`` is the year the request was just made from; without it (a rerun) the year is
+    read again and must have the facts the request recorded.
 
     Raises:
         DataError: the folder exists, or the stored facts or a lever table are no longer what
@@ -108,8 +115,12 @@ def execute(
         msg = f"{folder} already exists.\nHint: choose a new folder; outputs are never replaced."
         raise DataError(msg)
     created = created or dt.datetime.now().replace(microsecond=0)
-    stored = stored_year(store, req["year"])
-    if st.fingerprint(stored.facts) != req["facts_fingerprint"]:
+    if stored is None:
+        stored = stored_year(store, req["year"])
+        fresh = st.fingerprint(stored.facts)
+    else:
+        fresh = req["facts_fingerprint"]
+    if fresh != req["facts_fingerprint"] or stored.batch_id != req["batch_id"]:
         msg = (
             f"The stored facts of evaluation year {req['year']} are not those the request was "
             "made from (fingerprint differs).\nHint: a newer batch was published since; rerun "

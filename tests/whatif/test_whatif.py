@@ -127,7 +127,7 @@ def test_rerun_refuses_changed_facts(county: Path, tmp_path: Path) -> None:
     profile = load_profile("zhejiang_baseline")
     entry = profile_entry(profile, source="zhejiang_baseline", sets=[], patch=None)
     with st.Store.open(county, read_only=True) as store:
-        req = request(store, command="whatif", year=2024, profiles=[entry])
+        req = request(store, stored_year(store, 2024), command="whatif", profiles=[entry])
         execute(store, req, tmp_path / "one")
         with pytest.raises(Exception, match="already exists"):
             execute(store, req, tmp_path / "one")
