@@ -29,9 +29,10 @@ _SETS = typer.Option(
 )
 
 
-def _folder(out: Path | None, command: str, year: int) -> Path:
+def _folder(out: Path | None, name: str) -> Path:
+    """``--out``, else a new ``mujun_out/<name>_<time>`` folder."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return out or Path("mujun_out") / f"{command}_{year}_{stamp}"
+    return out or Path("mujun_out") / f"{name}_{stamp}"
 
 
 def _execute(db: Path | None, out: Path | None, command: str, year: int, **options: Any) -> Outcome:
@@ -39,7 +40,7 @@ def _execute(db: Path | None, out: Path | None, command: str, year: int, **optio
     with st.Store.open(db, read_only=True) as store:
         stored = stored_year(store, year)
         req = request(store, stored, command=command, **options)
-        return execute(store, req, _folder(out, command, year), stored=stored)
+        return execute(store, req, _folder(out, f"{command}_{year}"), stored=stored)
 
 
 def _show(outcome: Outcome, show: Show, console: Console) -> None:
@@ -138,9 +139,8 @@ def register(app: typer.Typer, *, show: Show, console: Console) -> None:
     ) -> None:
         """Run a what-if again from its manifest and check the outputs are byte-identical."""
         db = db or recorded_database(manifest)
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         with st.Store.open(db, read_only=True) as store:
-            outcome, differ = rerun(store, manifest, out or Path("mujun_out") / f"rerun_{stamp}")
+            outcome, differ = rerun(store, manifest, _folder(out, "rerun"))
         if differ:
             console.print(f"与原结果不一致 / not reproduced: {', '.join(differ)}", markup=False)
             raise typer.Exit(1)

@@ -38,6 +38,7 @@ class StoredYear:
     facts: pl.DataFrame
     history_batch_id: int | None
     history: pl.DataFrame | None
+    """Last year's facts: the batch the run was scored with, else the latest stored one."""
     results: pl.DataFrame
     """Published results (engine classes in ``class_label``; ``adjusted`` marks manual ones)."""
     items: pl.DataFrame
@@ -65,6 +66,9 @@ def stored_year(store: st.Store, year: int) -> StoredYear:
     results = st.published_results(store, year)
     run = st.run_info(store, int(results.item(0, "run_id")))
     history_id = run["history_batch_id"]
+    if history_id is None:  # scored without last year: use the year before's latest batch, if any
+        previous = st.latest_facts(store, int(run["data_year"]) - 1)
+        history_id = previous[0] if previous else None
     return StoredYear(
         year=year,
         run_id=int(run["run_id"]),
@@ -82,17 +86,6 @@ def stored_year(store: st.Store, year: int) -> StoredYear:
     )
 
 
-def history_for(stored: StoredYear, profile: Profile, store: st.Store) -> pl.DataFrame | None:
-    """Last year's facts for ``profile``: the published run's history batch, else the store's."""
-    if not needs_previous_year(profile):
-        return None
-    if stored.history is not None:
-        return stored.history
-    data_year = stored.year + profile.data_year_offset
-    previous = st.latest_facts(store, data_year - 1)
-    return previous[1] if previous else None
-
-
 def whatif(
     store: st.Store,
     stored: StoredYear,
@@ -104,9 +97,7 @@ def whatif(
 
     ``tables`` are the levers' optional inputs (``projects``, ``inputs``, ``averages``).
     """
-    result = score(
-        stored.facts, profile=profile, year=stored.year, history=history_for(stored, profile, store)
-    )
+    result = score(stored.facts, profile=profile, year=stored.year, history=stored.history)
     comparison = compare(
         stored.results,
         result,

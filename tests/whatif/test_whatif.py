@@ -14,7 +14,16 @@ from mujun import ProfileError, load_profile, score
 from mujun import store as st
 from mujun.cli import app
 from mujun.testing import build_profile, facts, make_facts
-from mujun.whatif import compare, execute, request, rerun, stored_year, variant, whatif
+from mujun.whatif import (
+    compare,
+    compare_methods,
+    execute,
+    request,
+    rerun,
+    stored_year,
+    variant,
+    whatif,
+)
 from mujun.whatif.manifest import profile_entry
 
 runner = CliRunner()
@@ -214,3 +223,25 @@ def test_levers_of_a_method_change(county: Path) -> None:
     assert (w.budget["firms_a"] == 0).all()
     assert set(w.budget["kind"]) <= {"补助", "差别化价格", "减免", "资格", "项目准入"}
     assert (w.budget["wan_change"] == w.budget["wan_b"] - w.budget["wan_a"]).all()
+
+
+def test_last_year_stored_after_the_run_serves_previous_year_methods(tmp_path: Path) -> None:
+    """A run scored before last year's facts were stored: Huai'an still gets them."""
+    profile = load_profile("zhejiang_baseline")
+    current = make_facts(200, seed=8, year=2023)
+    with st.Store.open(tmp_path / "c.duckdb") as store:
+        batch = st.save_facts(store, current, sources=[{"file": "t"}])
+        run = st.save_run(store, score(current, profile=profile, year=2024), profile=profile,
+                          evaluation_year=2024, input_fingerprint="t", batch_id=batch)  # fmt: skip
+        st.publish(store, year=2024, run_id=run)
+        st.save_facts(
+            store, current.with_columns(pl.lit(2022).alias("year")), sources=[{"file": "t"}]
+        )
+        year = stored_year(store, 2024)
+        assert year.history is not None
+        assert year.history["year"].unique().to_list() == [2022]
+        classes, agreement, _ = compare_methods(
+            year.facts, [profile, load_profile("huaian_2024")], year=2024, history=year.history
+        )
+    assert classes.height == 200
+    assert agreement.item(0, "graded_both") > 0
