@@ -7,14 +7,13 @@ reconciled against the sum of the rows above them).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from mujun.errors import DataError, InternalError
 from mujun.ingest import uscc, values
-from mujun.ingest.headers import Layout, unit_factor
+from mujun.ingest.headers import Layout, norm, unit_factor
 from mujun.ingest.read import RawSheet
 from mujun.ingest.spec import FieldSpec, Spec
 
@@ -134,9 +133,8 @@ def _repeated_columns(sheet: RawSheet, layout: Layout) -> list[str]:
     notes = []
     for name, col, header in layout.repeated:
         used = layout.headers.get(name, name)
-        where = f"{sheet.column_letter(int(col[1:]))}列"
-        first = f"{sheet.column_letter(int(layout.columns[name][1:]))}列"
-        if re.sub(r"\s", "", header) == re.sub(r"\s", "", used):
+        where, first = _letter(sheet, col), _letter(sheet, layout.columns[name])
+        if norm(header) == norm(used):
             msg = (
                 f"Cannot read {sheet.file} [{sheet.sheet or ''}]: two columns are headed "
                 f"“{used}” ({first} and {where}); mujun cannot tell which holds the value.\n"
@@ -195,8 +193,13 @@ def _typed(
     return value.alias(name)
 
 
+def _letter(sheet: RawSheet, col: str) -> str:
+    """A grid column (``c3``) as the spreadsheet's, e.g. "D列"."""
+    return f"{sheet.column_letter(int(col[1:]))}列"
+
+
 def _column_label(layout: Layout, sheet: RawSheet, name: str, col: str) -> str:
-    return f"{sheet.column_letter(int(col[1:]))}列 {layout.headers.get(name, name)}"
+    return f"{_letter(sheet, col)} {layout.headers.get(name, name)}"
 
 
 def _cell_failures(
