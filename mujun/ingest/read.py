@@ -84,7 +84,7 @@ def read_sheets(path: str | Path, /) -> list[RawSheet]:
     if not path.is_file():
         raise DataError.unreadable(str(path), "no such file", hint="check the path.")
     size = path.stat().st_size
-    limit = float(os.environ.get(MAX_BYTES_ENV, _DEFAULT_MAX_MB)) * 1e6
+    limit = _limit_bytes(MAX_BYTES_ENV, _DEFAULT_MAX_MB)
     if size == 0:
         raise DataError.unreadable(str(path), "the file is empty", hint="export it again.")
     if size > limit:
@@ -133,13 +133,28 @@ def _read_workbook(path: Path, kind: str) -> list[RawSheet]:
     return sheets
 
 
+def _limit_bytes(env: str, default_mb: float) -> float:
+    """A size limit in bytes from ``env`` (megabytes), else the default."""
+    text = os.environ.get(env)
+    try:
+        mb = float(text) if text is not None else default_mb
+    except ValueError:
+        mb = -1.0
+    if not mb > 0:
+        msg = (
+            f"{env}={text!r} is not a size in MB.\nHint: set it to a number such as {default_mb:g}."
+        )
+        raise DataError(msg)
+    return mb * 1e6
+
+
 def _check_inflated(path: Path) -> None:
     """Refuse a workbook that would inflate past the limit (a zip bomb) before reading it.
 
     Uses the sizes the zip directory declares; a directory that lies about them fails the
     readers' own checks (CRC, lengths) instead.
     """
-    limit = float(os.environ.get(MAX_UNZIPPED_ENV, _DEFAULT_MAX_UNZIPPED_MB)) * 1e6
+    limit = _limit_bytes(MAX_UNZIPPED_ENV, _DEFAULT_MAX_UNZIPPED_MB)
     with zipfile.ZipFile(path) as book:
         inflated = sum(info.file_size for info in book.infolist())
     if inflated > limit:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from reliability_corpus import Defect, Error, Noted, Reported, Value, Warned, corpus
+from reliability_corpus import STATS, Defect, Error, Noted, Reported, U, Value, Warned, corpus, xlsx
 
 from mujun.errors import MujunError
 from mujun.ingest.importer import import_year
@@ -69,3 +69,15 @@ def test_defect(defect: Defect, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
             return
         assert got.height == 1, result.facts
         assert got.item(0, expect.column) == expect.value, got.row(0, named=True)
+
+
+@pytest.mark.parametrize("env", ["MUJUN_MAX_FILE_MB", "MUJUN_MAX_UNZIPPED_MB"])
+@pytest.mark.parametrize("value", ["abc", "0", "-5"])
+def test_a_limit_that_is_not_a_size_is_refused(
+    env: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(env, value)
+    path = xlsx(tmp_path / "t.xlsx", [STATS, [U[0], "甲", 1, 2]])
+    files = {"stats": [path]}
+    with pytest.raises(MujunError, match=f"{env}='{value}' is not a size in MB"):
+        import_year(files, year=2023, settings=SETTINGS)
