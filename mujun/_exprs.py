@@ -106,3 +106,12 @@ def add_aggregates(
 def gid_column(keys: Sequence[str]) -> str:
     """The working column that holds `group_id` of ``keys``."""
     return "_gid__" + "|".join(keys)
+
+
+def class_index(labels: Sequence[str], label: pl.Expr) -> pl.Expr:
+    """0 for the best class of ``labels``, 1 for the next, …; null for any other label.
+
+    Other labels are T, exempt and data-problem labels: they are not classes.
+    """
+    order = {c: i for i, c in enumerate(labels)}
+    return label.cast(pl.String).replace_strict(order, default=None, return_dtype=pl.Int32)

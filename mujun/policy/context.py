@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from mujun import store as st
+from mujun._exprs import class_index
 from mujun.errors import DataError
 from mujun.ingest import uscc as codes
 from mujun.ingest import values
@@ -131,8 +132,7 @@ class Context:
 
     def rank(self, label: pl.Expr) -> pl.Expr:
         """0 for the best class, … ; null for firms without a class."""
-        order = {c: i for i, c in enumerate(self.labels())}
-        return label.replace_strict(order, default=None, return_dtype=pl.Int32)
+        return class_index(self.labels(), label)
 
 
 def load_context(

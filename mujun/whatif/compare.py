@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from mujun._exprs import class_index
 from mujun.profiles.models import Profile
 from mujun.schema import Col, item_col
 
@@ -38,8 +39,7 @@ class Comparison:
 
 def class_step(profile: Profile, label: pl.Expr) -> pl.Expr:
     """0 for the best class, 1 for the next, …; null for labels that are not classes."""
-    order = {c: i for i, c in enumerate(profile.classification.labels)}
-    return label.cast(pl.String).replace_strict(order, default=None, return_dtype=pl.Int32)
+    return class_index(profile.classification.labels, label)
 
 
 def compare(
