@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from mujun import store as st
-from mujun.cli_options import DbOption, OutFolder
+from mujun.cli.options import DbOption, OutFolder
 from mujun.profiles import load_profile
 from mujun.whatif import execute, request, rerun, stored_year, variant
 from mujun.whatif.manifest import HEADERS, MANIFEST, Outcome, profile_entry, recorded_database

@@ -1,0 +1,30 @@
+"""The typer application and its sub-apps; command modules register on them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="mujun: per-mu (亩均) evaluation of industrial firms.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+profiles_app = typer.Typer(help="List, show and validate region profiles.", no_args_is_help=True)
+app.add_typer(profiles_app, name="profiles")
+
+db_app = typer.Typer(help="The snapshot database: version and upgrades.", no_args_is_help=True)
+snapshot_app = typer.Typer(help="Export or import one run as Parquet.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(snapshot_app, name="snapshot")
+
+state = {"debug": False}
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    state["debug"] = debug

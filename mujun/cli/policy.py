@@ -1,0 +1,71 @@
+"""``mujun levers`` and ``mujun targets``: policy over a published year."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from mujun.cli._app import app
+from mujun.cli._console import out, print_frame
+from mujun.cli.options import DbOption, YearOption
+from mujun.policy import KIND_NAMES, evaluate_levers, evaluate_targets, load_context
+from mujun.profiles import load_profile
+from mujun.report import write_table, write_workbook
+from mujun.store import Store
+
+_LEVER_HEADERS = {
+    "rule_id": "规则编号", "rule": "规则", "kind": "类型", "uscc": "统一社会信用代码",
+    "name": "企业名称", "project_id": "项目编号", "class_label": "等级", "inputs": "依据数据",
+    "outcome": "结果", "amount_wan": "金额（万元）", "rows": "条数", "with_amount": "有金额条数",
+    "total_wan": "合计金额（万元）",
+}  # fmt: skip
+
+
+@app.command()
+def levers(
+    year: YearOption,
+    profile: Annotated[str, typer.Option(help="Profile name or path.")],
+    projects: Annotated[Path | None, typer.Option(help="Projects (subsidies, admission).")] = None,
+    inputs: Annotated[
+        Path | None, typer.Option(help="Per-firm extra inputs (other surcharges, tax arrears).")
+    ] = None,
+    averages: Annotated[
+        Path | None, typer.Option(help="Last year's industry averages (admission tests).")
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write rows and budget (.xlsx, .csv, .parquet).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Apply the profile's levers to a published year: subsidies, surcharges, lists."""
+    prof = load_profile(profile)
+    with Store.open(db, read_only=True) as store:
+        ctx = load_context(store, year=year, profile=prof, projects=projects, inputs=inputs,
+                           averages=averages)  # fmt: skip
+        result = evaluate_levers(ctx)
+    budget = result.budget.with_columns(pl.col("kind").replace(KIND_NAMES))
+    print_frame(budget.drop("rule_id").rename(_LEVER_HEADERS, strict=False),
+                 f"{year} 年度政策兑现汇总（{prof.meta.title}）")  # fmt: skip
+    if out_path is not None:
+        rows = result.rows.with_columns(pl.col("kind").replace(KIND_NAMES))
+        if out_path.suffix.lower() == ".xlsx":
+            write_workbook(out_path, {"汇总": budget, "明细": rows}, headers=_LEVER_HEADERS)
+        else:
+            write_table(rows.rename(_LEVER_HEADERS), out_path)
+        out.print(f"明细 / rows: {out_path}", markup=False)
+
+
+@app.command()
+def targets(year: YearOption, profile: Annotated[str, typer.Option(help="Profile name or path.")],
+            db: DbOption = None) -> None:  # fmt: skip
+    """Compare a published year's region aggregates with the plan's targets."""
+    prof = load_profile(profile)
+    with Store.open(db, read_only=True) as store:
+        frame = evaluate_targets(store, year=year, profile=prof)
+    shown = frame.select(
+        "范围", "指标", "单位", "实际值", "目标年度", "目标值", "完成进度", "差距", "已达标"
+    )
+    print_frame(shown, f"{year} 年度目标完成情况（数据年度 {year + prof.data_year_offset}）")

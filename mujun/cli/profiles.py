@@ -1,0 +1,44 @@
+"""``mujun profiles list|show|validate``."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mujun.cli._app import profiles_app
+from mujun.cli._console import out
+from mujun.profiles import available_profiles, load_profile
+from mujun.profiles.loader import resolve_profile_path
+
+
+@profiles_app.command("list")
+def profiles_list() -> None:
+    """List the shipped profiles."""
+    table = Table("name", "title", "region", "file")
+    for name, path in available_profiles().items():
+        prof = load_profile(path)
+        table.add_row(name, prof.meta.title, prof.meta.region, str(path))
+    out.print(table)
+
+
+@profiles_app.command("show")
+def profiles_show(name: Annotated[str, typer.Argument(help="Profile name or path.")]) -> None:
+    """Print a profile's file, and its resolved settings if it extends another."""
+    path = resolve_profile_path(name)
+    prof = load_profile(path)
+    out.print(path.read_text(encoding="utf-8"), markup=False, highlight=False)
+    if "extends" in tomllib.loads(path.read_text(encoding="utf-8")):
+        out.print("\n# ---- resolved (after extends) ---- #", markup=False)
+        out.print_json(data=prof.model_dump(mode="json"))
+    out.print(f"# content hash: {prof.content_hash()}", markup=False)
+
+
+@profiles_app.command("validate")
+def profiles_validate(path: Annotated[Path, typer.Argument(help="A profile .toml file.")]) -> None:
+    """Validate a profile file (exit 1 with the offending fields if it is invalid)."""
+    prof = load_profile(path if path.suffix == ".toml" else str(path))
+    out.print(f"OK: {path} ({prof.meta.title}), content hash {prof.content_hash()[:12]}")

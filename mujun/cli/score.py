@@ -1,0 +1,88 @@
+"""``mujun score`` (one-off, no database) and ``mujun demo`` (the sample county)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mujun import demo as demo_mod
+from mujun.cli._app import app
+from mujun.cli._console import (
+    out,
+    print_by_year,
+    print_frame,
+    print_import,
+    print_summary,
+    report_reading,
+)
+from mujun.engine import score as score_frame
+from mujun.ingest import read_facts
+from mujun.profiles import load_profile
+from mujun.report import check_table_path, write_table
+
+
+@app.command()
+def score(
+    profile: Annotated[str, typer.Option(help="Profile name or path to a .toml file.")],
+    facts: Annotated[Path, typer.Option(help="Canonical facts (.parquet, .csv or .xlsx).")],
+    year: Annotated[int, typer.Option(help="Evaluation year (reads the profile's data year).")],
+    out_path: Annotated[Path, typer.Option("--out", help="Result file (.parquet or .csv).")],
+    history: Annotated[
+        Path | None, typer.Option(help="Facts of earlier years (previous-year benchmarks).")
+    ] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where to write rejected rows (default: beside --out).")
+    ] = None,
+) -> None:
+    """Score and classify the firms of one evaluation year."""
+    check_table_path(out_path)
+    prof = load_profile(profile)
+    read = read_facts(facts)
+    hist = read_facts(history).facts if history is not None else None
+    result = score_frame(read.facts, profile=prof, year=year, history=hist)
+    written = write_table(result, out_path)
+    report_reading(read, rejects or out_path.with_name(f"{out_path.stem}_rejected.csv"))
+    print_summary(result, prof, prof.meta.title, year)
+    out.print(f"结果已写入 / results written to: [bold]{written}[/]")
+
+
+# ---- demo ---- #
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")] = Path(
+        "mujun_out"
+    ),
+    profile: Annotated[str, typer.Option(help="Profile name or path.")] = "zhejiang_baseline",
+) -> None:
+    """Run the whole job on the bundled sample county and print the class summary."""
+    prof = load_profile(profile)
+    run = demo_mod.run_demo(out_dir, profile=prof)
+    print_import(run.imported, run.year + prof.data_year_offset)
+    out.print(f"导入报告 / import report: {run.import_report_path}", markup=False)
+    print_summary(run.result, prof, f"{prof.meta.title}（示范县样例数据）", run.year)
+    out.print(f"公示名单 / class list: [bold]{run.class_list_path}[/]")
+    out.print(f"公示工作簿 / workbook: [bold]{run.workbook_path}[/]")
+    out.print(f"分析报告 / region report: [bold]{run.report_path}[/]")
+    out.print(f"完整结果 / full results: [bold]{run.result_path}[/]")
+    runs_text = ", ".join(f"{y}: run {r}" for y, r in sorted(run.published.items()))
+    out.print(f"已入库并发布 / stored and published in {run.db_path} ({runs_text})", markup=False)
+    if run.transition is not None:
+        years = sorted(run.published)
+        print_frame(run.transition, f"{years[0]} → {years[-1]} 等级变动（家）")
+    if run.firm_history is not None:
+        print_by_year(
+            run.firm_history.select(
+                "evaluation_year",
+                "name",
+                "township",
+                "total_score",
+                "rank",
+                "pool_size",
+                "class_label",
+                "class_name",
+                "tax_per_mu",
+            ),
+            f"企业历年评价示例 {run.firm}（mujun history --uscc {run.firm} --db {run.db_path}）",
+        )
