@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -24,7 +24,7 @@ from mujun.profiles._base import (
     Strict,
     _check_id,
 )
-from mujun.profiles.levers import Levers, Target
+from mujun.profiles.levers import Levers, Period, Target
 from mujun.schema import NUMERIC_MEASURES
 
 
@@ -77,11 +77,17 @@ class ItemScoring(Strict):
     """``ratio``: value ÷ benchmark × weight (reverse indicators: (2 − value ÷ benchmark) ×
     weight ÷ 2); ``minmax``: weight × (floor_share + (1 − floor_share) × normalised value)."""
     cap: PositiveFloat | None = None
-    """Highest item score as a multiple of the weight (e.g. 1.5); none means no cap."""
+    """Highest item score as a multiple of the weight (e.g. 1.5). No cap (单项不封顶) is
+    written ``cap = "none"`` in TOML so that the choice is visible; reports print it."""
     floor: float | None = 0.0
     """Lowest item score in points; none means negative scores are kept."""
     minmax_floor_share: Share = 0.2
     """Share of the weight the worst firm still gets under min–max (Jingde: 20 %)."""
+
+    @field_validator("cap", mode="before")
+    @classmethod
+    def _no_cap(cls, value: object) -> object:
+        return None if value == "none" else value
 
 
 class MissingPolicy(Strict):
@@ -324,6 +330,44 @@ class Ingest(Strict):
     plausibility: Plausibility = Plausibility()
 
 
+PublicColumn = Literal[
+    "seq", "name", "uscc", "township", "park", "cohort_label", "total_score", "rank",
+    "pool_size", "class_label", "class_name", "note",
+]  # fmt: skip
+
+
+class Publication(Strict):
+    """What the public 公示 list shows and how numbers are printed (not a scoring rule)."""
+
+    columns: tuple[PublicColumn, ...] = (
+        "seq", "name", "uscc", "township", "cohort_label", "class_label", "class_name",
+    )  # fmt: skip
+    """Columns of the posted list, in order. Score and rank are left out by default (most
+    published lists show the class only); add ``"total_score"``, ``"rank"`` where the office
+    posts them."""
+    decimals: int = Field(default=2, ge=0, le=6)
+    """Decimals of money and indicator values in workbooks and reports."""
+    unit_decimals: dict[str, Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=dict)
+    """Decimals for values of one unit, e.g. ``{"元/kWh" = 3}``; others use ``decimals``."""
+    county: str = ""
+    """Who posts the list, as in its title ("天台县"); empty: the profile's region."""
+
+    @model_validator(mode="after")
+    def _name_and_class(self) -> Self:
+        missing = [c for c in ("name", "class_label") if c not in self.columns]
+        if missing:
+            msg = f"publication.columns must include {missing} (a list must name firm and class)"
+            raise ValueError(msg)
+        if len(set(self.columns)) != len(self.columns):
+            msg = "publication.columns lists a column twice"
+            raise ValueError(msg)
+        return self
+
+    def decimals_for(self, unit: str) -> int:
+        """Decimals for a value in ``unit``."""
+        return self.unit_decimals.get(unit, self.decimals)
+
+
 class Meta(Strict):
     """Who the profile is for and where its numbers come from."""
 
@@ -361,6 +405,12 @@ class Profile(Strict):
     ingest: Ingest = Ingest()
     levers: Levers = Levers()
     targets: tuple[Target, ...] = ()
+    period: Period | None = None
+    """The policy's validity period; scoring, levers and targets outside it are warned about."""
+    by_year: dict[int, dict[str, Any]] = Field(default_factory=dict)
+    """Evaluation year → values that differ that year (tables merged over the profile, as in
+    ``extends``), e.g. a limit of one year; see `mujun.profiles.periods.for_year`."""
+    publication: Publication = Publication()
 
     @field_validator("indicators", "cohorts")
     @classmethod
@@ -371,7 +421,7 @@ class Profile(Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:
-        problems = [*self._cohort_problems(), *self._rule_problems()]
+        problems = [*self._cohort_problems(), *self._rule_problems(), *self._period_problems()]
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -419,6 +469,31 @@ class Profile(Strict):
                 )
         return problems
 
+    def _period_problems(self) -> list[str]:
+        ids = self.levers.rule_ids()
+        problems = [
+            f"levers.periods names unknown rule {rid!r}"
+            for rid in sorted(set(self.levers.periods) - ids)
+        ]
+        problems += [
+            f"targets: {t.label!r} names unknown cohort {c!r}"
+            for t in self.targets
+            for c in t.population.cohorts
+            if c not in self.cohorts
+        ]
+        problems += [
+            f"targets: {t.label!r} names unknown watch list {rid!r}"
+            for t in self.targets
+            for rid in t.lists
+            if rid not in ids
+        ]
+        problems += [
+            f"by_year.{year} cannot change `by_year`, `meta` or `period`"
+            for year, over in self.by_year.items()
+            if {"by_year", "meta", "period"} & set(over)
+        ]
+        return problems
+
     def benchmark_for(self, indicator: str) -> Benchmark:
         """The indicator's own benchmark settings, or the profile default."""
         return self.indicators[indicator].benchmark or self.benchmark
@@ -447,5 +522,7 @@ class Profile(Strict):
 
     def content_hash(self) -> str:
         """SHA-256 of the resolved profile: equal hashes mean equal rules."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        # NOTE: how lists are printed is not a rule; leaving it out keeps stored hashes valid.
+        rules = self.model_dump(mode="json", exclude={"publication"})
+        text = json.dumps(rules, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()

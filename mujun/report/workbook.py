@@ -16,13 +16,18 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from mujun.report.output import atomic_path
+
 _HEADER = {"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "vcenter"}
-_DECIMAL = "#,##0.00##"
 _WHOLE = "0"
 _DATE = "yyyy-mm-dd"
 _DATETIME = "yyyy-mm-dd hh:mm:ss"
 _MAX_WIDTH = 60
 _A4 = 9  # Excel's paper code
+PAGE_FOOTER = "&C第 &P 页 共 &N 页"
+"""Excel's page-number codes: "第 1 页 共 5 页" at the foot of every printed page."""
+_WIDE = r"[\p{Han}\u3000-\u303F\uFF00-\uFFEF]"
+"""CJK characters and full-width forms: two columns wide in Excel, WPS and LibreOffice."""
 
 Writer = Callable[[int, int, Any], Any]
 
@@ -35,17 +40,55 @@ def write_workbook(
     headers: Mapping[str, str],
     formats: Mapping[str, str] | None = None,
     created: dt.datetime | None = None,
+    decimals: int = 2,
+    page_header: str | None = None,
 ) -> Path:
     """One sheet per frame: Chinese headers, frozen header row, filter, widths, A4 landscape.
 
     Text is always written as a string cell, so a value such as ``=cmd|…`` is never run by
-    Excel as a formula. Numbers get ``#,##0.00##`` (decimals) or ``0`` (whole numbers) unless
-    ``formats`` names a column (by its source name) with another format. Nulls stay empty.
-    ``created`` fixes the file's creation time (the only varying bytes: same frames and time,
-    same file).
+    Excel as a formula. Numbers get ``#,##0.00`` (``decimals`` places; never scientific
+    notation) or ``0`` (whole numbers) unless ``formats`` names a column (by its source name)
+    with another format. Nulls stay empty. ``created`` fixes the file's creation time (the only
+    varying bytes: same frames and time, same file). ``page_header`` is printed at the top of
+    every page (e.g. "内部资料"); every page is numbered "第 X 页 共 Y 页".
+
+    Raises:
+        OutputError: the file is open in another program or the folder is not writable.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as temp:
+        _write(
+            temp, sheets, headers=headers, formats=formats or {}, created=created,
+            decimals=decimals, page_header=page_header,
+        )  # fmt: skip
+    return path
+
+
+def decimal_format(decimals: int, /) -> str:
+    """Excel number format with thousands separators and a fixed number of decimals."""
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def display_width(column: pl.Series, /) -> int:
+    """Widest value of a text column in Excel character widths (CJK characters count two)."""
+    text = column.cast(pl.String).drop_nulls()
+    if text.is_empty():
+        return 0
+    widths = text.str.len_chars() + text.str.count_matches(_WIDE)
+    return int(widths.max() or 0)  # type: ignore[arg-type]
+
+
+def _write(
+    path: Path,
+    sheets: Mapping[str, pl.DataFrame],
+    *,
+    headers: Mapping[str, str],
+    formats: Mapping[str, str],
+    created: dt.datetime | None,
+    decimals: int,
+    page_header: str | None,
+) -> None:
+    decimal = decimal_format(decimals)
     book = xlsxwriter.Workbook(
         str(path),
         {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
@@ -67,17 +110,19 @@ def write_workbook(
             names = [headers.get(c, c) for c in frame.columns]
             sheet.write_row(0, 0, names, header)
             writers = [
-                _writer(sheet, dtype, (formats or {}).get(name), style)
+                _writer(sheet, dtype, formats.get(name), style, decimal)
                 for name, dtype in frame.schema.items()
             ]
             for j, (column, write) in enumerate(zip(frame.iter_columns(), writers, strict=True)):
                 for i, value in enumerate(column.to_list(), start=1):
                     if value is not None:
                         write(i, j, value)
-            _layout(sheet, frame, names)
+            _layout(sheet, frame, names, decimals)
+            if page_header:
+                sheet.set_header(f"&L{page_header}&R{title.replace('&', '&&')}")
+            sheet.set_footer(PAGE_FOOTER)
     finally:
         book.close()
-    return path
 
 
 def _refuse_non_finite(title: str, frame: pl.DataFrame) -> None:
@@ -90,7 +135,11 @@ def _refuse_non_finite(title: str, frame: pl.DataFrame) -> None:
 
 
 def _writer(
-    sheet: Worksheet, dtype: pl.DataType, fmt: str | None, style: Callable[[str], Format]
+    sheet: Worksheet,
+    dtype: pl.DataType,
+    fmt: str | None,
+    style: Callable[[str], Format],
+    decimal: str,
 ) -> Writer:
     """The cell writer for one column, chosen once from its dtype."""
     if dtype in (pl.String, pl.Categorical, pl.Enum):
@@ -98,7 +147,7 @@ def _writer(
     if dtype == pl.Boolean:
         return sheet.write_boolean
     if dtype.is_numeric():
-        number = style(fmt or (_DECIMAL if dtype.is_float() else _WHOLE))
+        number = style(fmt or (decimal if dtype.is_float() else _WHOLE))
         return lambda i, j, v: sheet.write_number(i, j, v, number)
     if dtype == pl.Date:
         day = style(fmt or _DATE)
@@ -109,12 +158,16 @@ def _writer(
     return lambda i, j, v: sheet.write_string(i, j, str(v))
 
 
-def _layout(sheet: Worksheet, frame: pl.DataFrame, names: list[str]) -> None:
-    """Widths from the header and the first 200 values; freeze, filter and print setup."""
+def _layout(sheet: Worksheet, frame: pl.DataFrame, names: list[str], decimals: int) -> None:
+    """Widths that fit the longest value (CJK counts two); freeze, filter and print setup."""
     for j, name in enumerate(names):
-        values = frame.get_column(frame.columns[j]).head(200).cast(pl.String).drop_nulls()
-        longest = max([len(name) * 2, *(len(v) * 1.6 for v in values)], default=8)
-        sheet.set_column(j, j, min(_MAX_WIDTH, max(8, longest)))
+        column = frame.get_column(frame.columns[j])
+        if column.dtype.is_numeric():  # as printed: thousands separators, fixed decimals
+            biggest = column.abs().max()
+            places = decimals if column.dtype.is_float() else 0
+            column = pl.Series([None if biggest is None else f"-{biggest:,.{places}f}"])
+        longest = max(display_width(pl.Series([name])) / 2 + 2, display_width(column) + 2, 6)
+        sheet.set_column(j, j, min(_MAX_WIDTH, longest))
     sheet.freeze_panes(1, 0)
     if frame.width:
         sheet.autofilter(0, 0, max(frame.height, 1), frame.width - 1)

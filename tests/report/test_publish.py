@@ -83,7 +83,7 @@ def test_workbook_sheets_headers_formats_and_formula_escaping(db: Path, tmp_path
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
     assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
     first = list(sheet[2])
-    assert isinstance(first[5].value, float) and first[5].number_format == "#,##0.00##"
+    assert isinstance(first[5].value, float) and first[5].number_format == "#,##0.00"
     assert first[0].number_format == "0"
     evil = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == EVIL]
     assert evil and all(c.data_type == "s" for c in evil), "stored as text, never a formula"
