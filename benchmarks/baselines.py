@@ -8,6 +8,11 @@ in that tool, with none of mujun's explanation columns, profiles or missing-data
 - `pandas_version`: vectorized pandas (`groupby.transform`, sort + `cumcount`);
 - `duckdb_sql`: one SQL query with window functions, run by DuckDB on the Polars frame.
 
+And the fair peer of mujun's full pipeline, `duckdb_full`: one SQL query that returns, for every
+firm, the explanation columns mujun returns for this profile (cohort, evaluation status and
+special rule; each indicator's value, benchmark, item and status; totals, pool, pool size, rank,
+rank share, computed class, veto, final class and its name, next class and the gap to it).
+
 The rules (scoring_profiles/zhejiang_baseline.toml, data year 2023): manufacturing divisions
 13–43 (blank code included); utilities exempt; land missing or not positive not evaluated;
 cohorts 规上 and 规下 ≥ 3 mu; firms in production under 2 years scored but not ranked;
@@ -222,6 +227,183 @@ SELECT uscc, total,
        WHEN rk <= {cum[0]} THEN 'A' WHEN rk <= {cum[1]} THEN 'B' WHEN rk <= {cum[2]} THEN 'C'
        ELSE 'D' END AS class_label
 FROM k"""
+
+
+# ---- DuckDB SQL, every explanation column ---- #
+_COHORT_ID = {"above": "above", "below": "below_ge3"}  # as mujun names them
+_COHORT_LABEL = {"above": "规上企业", "below_ge3": "规下企业（3亩及以上）"}
+_SPECIAL_LABEL = {  # special rule: final label of a firm without a class
+    "out_of_scope": "不参评",
+    "utility": "免评",
+    "land_problem": "待核",
+    "no_cohort": "不参评",
+    "new_firm": "T",
+}
+_SPECIAL_REASON = {
+    "out_of_scope": "行业不在评价范围",
+    "utility": "水、电、气、热等公用事业企业，不参加评价",
+    "land_problem": "用地面积缺失、为负或为零，无法计算亩均指标，请核实用地数据",
+    "no_cohort": "不符合任何评价对象条件（如规下企业用地不足规定亩数）",
+    "new_firm": "投产不满2年，参加测算但不定等级",
+}
+_VETO_REASON = {
+    "safety_incident": "发生重大安全生产事故，一票否决列入D类",
+    "env_incident": "发生重大环境违法行为，一票否决列入D类",
+}
+_CLASS_NAME = {
+    "A": "优先发展类",
+    "B": "鼓励提升类",
+    "C": "监管调控类",
+    "D": "落后整治类",
+    "免评": "免于评价",
+    "T": "暂不定级",
+    "待核": "数据待核（用地面积缺失或非正）",
+    "不参评": "不在评价范围",
+}
+
+
+def _case(column: str, mapping: dict[str, str]) -> str:
+    arms = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping.items())
+    return f"CASE {column} {arms} END"
+
+
+def duckdb_full_query() -> str:
+    """mujun's explanation columns for this profile, every firm, as one query over ``facts``."""
+    used: dict[str, tuple[str, str, dict[str, int]]] = {}  # indicator: (num, den, weights)
+    for cid, table in COHORTS:
+        for name, (num, den, weight) in table.items():
+            used.setdefault(name, (num, den, {}))[2][_COHORT_ID[cid]] = weight
+    status, value, bench, item = [], [], [], []
+    for name, (num, den, weights) in used.items():
+        users = ", ".join(f"'{c}'" for c in weights)
+        s, v = f"{name}__status", f"{name}__value"
+        status.append(
+            f"CASE WHEN cohort IN ({users}) AND eval_status <> 'not_evaluated' THEN "
+            f"CASE WHEN {num} IS NULL OR {den} IS NULL THEN 'missing' WHEN {den} = 0 THEN 'zero' "
+            f"WHEN {den} < 0 THEN 'invalid' ELSE 'ok' END END AS {s}"
+        )
+        value.append(f"CASE WHEN {s} = 'ok' THEN {num} / {den} * {SCALE.get(name, 1.0)} END AS {v}")
+        b = f"{name}__benchmark"
+        bench.append(f"avg(CASE WHEN eval_status = 'ranked' THEN {v} END) OVER g AS {b}")
+        weight = "CASE cohort " + " ".join(f"WHEN '{c}' THEN {w}.0" for c, w in weights.items())
+        weight += " END"
+        points = f"CASE WHEN {b} > 0 THEN greatest({v} / {b} * ({weight}), 0) ELSE 0 END"
+        if name == "va_per_emission":  # a missing emission value takes the cohort's mean item
+            mean = (
+                f"coalesce(avg(CASE WHEN eval_status = 'ranked' AND {s} = 'ok' THEN {points} END)"
+                " OVER g, 0)"
+            )
+            filler = (
+                f"CASE WHEN {s} IN ('missing', 'zero', 'not_applicable') THEN {mean} "
+                f"WHEN {s} = 'zero_verified' THEN {weight} ELSE 0 END"
+            )
+        else:
+            filler = "0"
+        item.append(
+            f"CASE WHEN {s} IS NULL THEN NULL WHEN {s} = 'ok' THEN {points} ELSE {filler} END "
+            f"AS {name}__item"
+        )
+    per_indicator = ", ".join(
+        f"{n}__{part}" for n in used for part in ("value", "benchmark", "item", "status")
+    )
+    items_total = " + ".join(f"coalesce({n}__item, 0)" for n in used)
+    cum = [f"(pool_size * {int(s * PPM)} + {PPM // 2}) // {PPM}" for s in CUM_SHARES]
+    index = f"(CASE WHEN rank IS NULL THEN NULL WHEN rank <= {cum[0]} THEN 0 "
+    index += f"WHEN rank <= {cum[1]} THEN 1 WHEN rank <= {cum[2]} THEN 2 ELSE 3 END)"
+    labels = "['A', 'B', 'C', 'D']"
+    weakest = [f"max(CASE WHEN rank = cum{j} THEN total_score END) OVER p" for j in range(3)]
+    better = " ".join(
+        f"WHEN class_index = {j + 1} AND cum{j} > {f'cum{j - 1}' if j else '0'} THEN {w}"
+        for j, w in enumerate(weakest)
+    )
+    return f"""
+WITH base AS (
+  SELECT *,
+    CASE WHEN cod_t IS NULL AND nh3n_t IS NULL AND so2_t IS NULL AND nox_t IS NULL THEN NULL
+         ELSE coalesce(cod_t, 0) + coalesce(nh3n_t, 0) + coalesce(so2_t, 0) + coalesce(nox_t, 0)
+    END AS emissions_t,
+    TRY_CAST(regexp_extract(industry_code, '^\\s*[A-Za-z]?(\\d{{2}})', 1) AS INTEGER) AS division,
+    (DATE '{YEAR_END}' - production_start) / 365.25 AS age,
+    CASE WHEN coalesce(above_scale, false) THEN 'above'
+         WHEN land_mu >= 3 THEN 'below_ge3' END AS cohort
+  FROM facts),
+special AS (
+  SELECT *,
+    CASE WHEN division IS NOT NULL AND NOT division BETWEEN 13 AND 43 THEN 'out_of_scope'
+         WHEN coalesce(utility, false) THEN 'utility'
+         WHEN land_mu IS NULL OR land_mu < 0 OR (land_mu = 0 AND cohort IS NOT NULL)
+           THEN 'land_problem'
+         WHEN cohort IS NULL THEN 'no_cohort'
+         WHEN coalesce(age < 2, false) THEN 'new_firm' END AS special_rule
+  FROM base),
+status AS (
+  SELECT *,
+    CASE WHEN special_rule IS NULL THEN 'ranked' WHEN special_rule = 'new_firm' THEN 'ungraded'
+         ELSE 'not_evaluated' END AS eval_status
+  FROM special),
+v AS (SELECT *, {", ".join(status)} FROM status),
+vv AS (SELECT *, {", ".join(value)} FROM v),
+b AS (
+  SELECT *, {", ".join(bench)} FROM vv
+  WINDOW g AS (PARTITION BY cohort, county, eval_status <> 'not_evaluated')),
+i AS (
+  SELECT *, {", ".join(item)} FROM b
+  WINDOW g AS (PARTITION BY cohort, county, eval_status <> 'not_evaluated')),
+t AS (
+  SELECT *,
+    CASE WHEN eval_status <> 'not_evaluated' THEN {items_total} END AS items_total
+  FROM i),
+r AS (
+  SELECT *, items_total AS total_score,
+    CASE WHEN eval_status = 'ranked' THEN
+      {_case("cohort", _COHORT_LABEL)} || '/' || coalesce(county, '（空）') END AS pool,
+    CASE WHEN eval_status = 'ranked' THEN count(*) OVER p END AS pool_size,
+    CASE WHEN eval_status = 'ranked' THEN row_number() OVER (p ORDER BY items_total DESC,
+      tax_per_mu__value DESC NULLS LAST, uscc) END AS rank
+  FROM t
+  WINDOW p AS (PARTITION BY cohort, county, eval_status = 'ranked')),
+c AS (
+  SELECT *, rank / pool_size AS rank_pct, {index} AS class_index,
+    {cum[0]} AS cum0, {cum[1]} AS cum1, {cum[2]} AS cum2
+  FROM r),
+k AS (
+  SELECT *,
+    CASE WHEN class_index > 0 THEN
+      greatest(CASE {better} END - total_score, 0) END AS gap_to_next
+  FROM c
+  WINDOW p AS (PARTITION BY cohort, county, eval_status = 'ranked')),
+f AS (
+  SELECT *, {labels}[class_index + 1] AS class_computed,
+    CASE WHEN class_index < 3 AND coalesce(safety_incident, false) THEN 'safety_incident'
+         WHEN class_index < 3 AND coalesce(env_incident, false) THEN 'env_incident'
+    END AS override_rule
+  FROM k),
+l AS (
+  SELECT *,
+    coalesce(CASE WHEN override_rule IS NOT NULL THEN 'D' ELSE class_computed END,
+             {_case("special_rule", _SPECIAL_LABEL)}) AS class_label
+  FROM f)
+SELECT uscc, name, year, county, township, industry_code, above_scale, land_mu,
+  cohort, {_case("cohort", _COHORT_LABEL)} AS cohort_label, eval_status, special_rule,
+  {_case("special_rule", _SPECIAL_REASON)} AS special_reason,
+  {per_indicator}, items_total,
+  CASE WHEN items_total IS NOT NULL THEN 1.0 END AS coefficient,
+  CASE WHEN items_total IS NOT NULL THEN 0.0 END AS bonus,
+  CASE WHEN items_total IS NOT NULL THEN 0.0 END AS penalty,
+  total_score, pool, pool_size, rank, rank_pct, class_computed, override_rule,
+  {_case("override_rule", _VETO_REASON)} AS override_reason,
+  class_label, {_case("class_label", _CLASS_NAME)} AS class_name,
+  CASE WHEN class_index > 0 THEN {labels}[class_index] END AS next_class, gap_to_next
+FROM l"""
+
+
+def duckdb_full(con: object, df: pl.DataFrame) -> pl.DataFrame:
+    """Run `duckdb_full_query` on ``df`` (registered as ``facts``); the result as Polars."""
+    con.register("facts", df)  # type: ignore[attr-defined]
+    try:
+        return con.sql(duckdb_full_query()).pl()  # type: ignore[attr-defined]
+    finally:
+        con.unregister("facts")  # type: ignore[attr-defined]
 
 
 def duckdb_sql(con: object, df: pl.DataFrame) -> pl.DataFrame:
