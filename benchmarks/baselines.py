@@ -268,53 +268,60 @@ def _case(column: str, mapping: dict[str, str]) -> str:
 
 
 def duckdb_full_query() -> str:
-    """mujun's explanation columns for this profile, every firm, as one query over ``facts``."""
+    """mujun's explanation columns for this profile, every firm, as one query over ``facts``.
+
+    Written for DuckDB's strengths: group statistics (benchmarks, cohort means, pool sizes,
+    the weakest total of each class) as GROUP BY tables joined back on their keys, and the rank
+    as a window over a narrow projection of the ranked firms only. (A first version with one
+    window per statistic over the whole rows took 1.5–2 × as long at 1M firms.)
+    """
     used: dict[str, tuple[str, str, dict[str, int]]] = {}  # indicator: (num, den, weights)
     for cid, table in COHORTS:
         for name, (num, den, weight) in table.items():
             used.setdefault(name, (num, den, {}))[2][_COHORT_ID[cid]] = weight
-    status, value, bench, item = [], [], [], []
+    status, value, bench, points, item = [], [], [], [], []
     for name, (num, den, weights) in used.items():
         users = ", ".join(f"'{c}'" for c in weights)
-        s, v = f"{name}__status", f"{name}__value"
+        s, v, b = f"{name}__status", f"{name}__value", f"{name}__benchmark"
         status.append(
-            f"CASE WHEN cohort IN ({users}) AND eval_status <> 'not_evaluated' THEN "
+            f"CASE WHEN cohort IN ({users}) AND evaluated THEN "
             f"CASE WHEN {num} IS NULL OR {den} IS NULL THEN 'missing' WHEN {den} = 0 THEN 'zero' "
             f"WHEN {den} < 0 THEN 'invalid' ELSE 'ok' END END AS {s}"
         )
         value.append(f"CASE WHEN {s} = 'ok' THEN {num} / {den} * {SCALE.get(name, 1.0)} END AS {v}")
-        b = f"{name}__benchmark"
-        bench.append(f"avg(CASE WHEN eval_status = 'ranked' THEN {v} END) OVER g AS {b}")
+        bench.append(f"avg(CASE WHEN eval_status = 'ranked' THEN {v} END) AS {b}")
         weight = "CASE cohort " + " ".join(f"WHEN '{c}' THEN {w}.0" for c, w in weights.items())
         weight += " END"
-        points = f"CASE WHEN {b} > 0 THEN greatest({v} / {b} * ({weight}), 0) ELSE 0 END"
+        points.append(
+            f"CASE WHEN {v} IS NULL THEN NULL WHEN {b} > 0 "
+            f"THEN greatest({v} / {b} * ({weight}), 0) ELSE 0 END AS {name}__points"
+        )
+        filler = "0"
         if name == "va_per_emission":  # a missing emission value takes the cohort's mean item
-            mean = (
-                f"coalesce(avg(CASE WHEN eval_status = 'ranked' AND {s} = 'ok' THEN {points} END)"
-                " OVER g, 0)"
-            )
             filler = (
-                f"CASE WHEN {s} IN ('missing', 'zero', 'not_applicable') THEN {mean} "
+                f"CASE WHEN {s} IN ('missing', 'zero', 'not_applicable') THEN coalesce(em, 0) "
                 f"WHEN {s} = 'zero_verified' THEN {weight} ELSE 0 END"
             )
-        else:
-            filler = "0"
         item.append(
-            f"CASE WHEN {s} IS NULL THEN NULL WHEN {s} = 'ok' THEN {points} ELSE {filler} END "
-            f"AS {name}__item"
+            f"CASE WHEN {s} IS NULL THEN NULL WHEN {s} = 'ok' THEN {name}__points "
+            f"ELSE {filler} END AS {name}__item"
         )
     per_indicator = ", ".join(
         f"{n}__{part}" for n in used for part in ("value", "benchmark", "item", "status")
     )
     items_total = " + ".join(f"coalesce({n}__item, 0)" for n in used)
     cum = [f"(pool_size * {int(s * PPM)} + {PPM // 2}) // {PPM}" for s in CUM_SHARES]
-    index = f"(CASE WHEN rank IS NULL THEN NULL WHEN rank <= {cum[0]} THEN 0 "
-    index += f"WHEN rank <= {cum[1]} THEN 1 WHEN rank <= {cum[2]} THEN 2 ELSE 3 END)"
+    index = "CASE WHEN rank <= cum0 THEN 0 WHEN rank <= cum1 THEN 1 "
+    index += "WHEN rank <= cum2 THEN 2 ELSE 3 END"
     labels = "['A', 'B', 'C', 'D']"
-    weakest = [f"max(CASE WHEN rank = cum{j} THEN total_score END) OVER p" for j in range(3)]
+    weakest = ", ".join(f"max(CASE WHEN rank = cum{j} THEN total END) AS w{j}" for j in range(3))
     better = " ".join(
-        f"WHEN class_index = {j + 1} AND cum{j} > {f'cum{j - 1}' if j else '0'} THEN {w}"
-        for j, w in enumerate(weakest)
+        f"WHEN class_index = {j + 1} AND cum{j} > {f'cum{j - 1}' if j else '0'} THEN w{j}"
+        for j in range(3)
+    )
+    same_group = (
+        "{a}.cohort = {b}.cohort AND {a}.county IS NOT DISTINCT FROM {b}.county "
+        "AND {a}.evaluated = {b}.evaluated"
     )
     return f"""
 WITH base AS (
@@ -339,45 +346,53 @@ special AS (
 status AS (
   SELECT *,
     CASE WHEN special_rule IS NULL THEN 'ranked' WHEN special_rule = 'new_firm' THEN 'ungraded'
-         ELSE 'not_evaluated' END AS eval_status
+         ELSE 'not_evaluated' END AS eval_status,
+    special_rule IS NULL OR special_rule = 'new_firm' AS evaluated
   FROM special),
 v AS (SELECT *, {", ".join(status)} FROM status),
 vv AS (SELECT *, {", ".join(value)} FROM v),
-b AS (
-  SELECT *, {", ".join(bench)} FROM vv
-  WINDOW g AS (PARTITION BY cohort, county, eval_status <> 'not_evaluated')),
-i AS (
-  SELECT *, {", ".join(item)} FROM b
-  WINDOW g AS (PARTITION BY cohort, county, eval_status <> 'not_evaluated')),
+bench AS (
+  SELECT cohort, county, evaluated, {", ".join(bench)}
+  FROM vv WHERE evaluated GROUP BY cohort, county, evaluated),
+pj AS (
+  SELECT vv.*, {", ".join(f"bench.{n}__benchmark" for n in used)}
+  FROM vv LEFT JOIN bench ON {same_group.format(a="vv", b="bench")}),
+pts AS (SELECT *, {", ".join(points)} FROM pj),
+em AS (
+  SELECT cohort, county, evaluated,
+    avg(CASE WHEN eval_status = 'ranked' THEN va_per_emission__points END) AS em
+  FROM pts WHERE evaluated GROUP BY cohort, county, evaluated),
+ij AS (SELECT pts.*, em.em FROM pts LEFT JOIN em ON {same_group.format(a="pts", b="em")}),
+i AS (SELECT *, {", ".join(item)} FROM ij),
 t AS (
-  SELECT *,
-    CASE WHEN eval_status <> 'not_evaluated' THEN {items_total} END AS items_total
-  FROM i),
-r AS (
-  SELECT *, items_total AS total_score,
-    CASE WHEN eval_status = 'ranked' THEN
-      {_case("cohort", _COHORT_LABEL)} || '/' || coalesce(county, '（空）') END AS pool,
-    CASE WHEN eval_status = 'ranked' THEN count(*) OVER p END AS pool_size,
-    CASE WHEN eval_status = 'ranked' THEN row_number() OVER (p ORDER BY items_total DESC,
-      tax_per_mu__value DESC NULLS LAST, uscc) END AS rank
-  FROM t
-  WINDOW p AS (PARTITION BY cohort, county, eval_status = 'ranked')),
-c AS (
-  SELECT *, rank / pool_size AS rank_pct, {index} AS class_index,
-    {cum[0]} AS cum0, {cum[1]} AS cum1, {cum[2]} AS cum2
-  FROM r),
+  SELECT *, CASE WHEN evaluated THEN {items_total} END AS items_total FROM i),
+rk AS (
+  SELECT uscc, cohort, county, items_total AS total,
+    row_number() OVER (PARTITION BY cohort, county ORDER BY items_total DESC,
+      tax_per_mu__value DESC NULLS LAST, uscc) AS rank,
+    count(*) OVER (PARTITION BY cohort, county) AS pool_size
+  FROM t WHERE eval_status = 'ranked'),
+rc AS (SELECT *, {cum[0]} AS cum0, {cum[1]} AS cum1, {cum[2]} AS cum2 FROM rk),
+weakest AS (
+  SELECT cohort, county, {weakest} FROM rc GROUP BY cohort, county),
+ranked AS (
+  SELECT rc.uscc, rank, pool_size, rank / pool_size AS rank_pct, {index} AS class_index,
+    cum0, cum1, cum2, w0, w1, w2, total
+  FROM rc JOIN weakest ON rc.cohort = weakest.cohort
+    AND rc.county IS NOT DISTINCT FROM weakest.county),
 k AS (
-  SELECT *,
-    CASE WHEN class_index > 0 THEN
-      greatest(CASE {better} END - total_score, 0) END AS gap_to_next
-  FROM c
-  WINDOW p AS (PARTITION BY cohort, county, eval_status = 'ranked')),
+  SELECT *, CASE WHEN class_index > 0 THEN greatest(CASE {better} END - total, 0)
+    END AS gap_to_next
+  FROM ranked),
 f AS (
-  SELECT *, {labels}[class_index + 1] AS class_computed,
-    CASE WHEN class_index < 3 AND coalesce(safety_incident, false) THEN 'safety_incident'
-         WHEN class_index < 3 AND coalesce(env_incident, false) THEN 'env_incident'
+  SELECT t.*, k.rank, k.pool_size, k.rank_pct, k.class_index, k.gap_to_next,
+    CASE WHEN k.rank IS NOT NULL THEN
+      {_case("t.cohort", _COHORT_LABEL)} || '/' || coalesce(t.county, '（空）') END AS pool,
+    {labels}[k.class_index + 1] AS class_computed,
+    CASE WHEN k.class_index < 3 AND coalesce(safety_incident, false) THEN 'safety_incident'
+         WHEN k.class_index < 3 AND coalesce(env_incident, false) THEN 'env_incident'
     END AS override_rule
-  FROM k),
+  FROM t LEFT JOIN k ON t.uscc = k.uscc),
 l AS (
   SELECT *,
     coalesce(CASE WHEN override_rule IS NOT NULL THEN 'D' ELSE class_computed END,
@@ -390,7 +405,7 @@ SELECT uscc, name, year, county, township, industry_code, above_scale, land_mu,
   CASE WHEN items_total IS NOT NULL THEN 1.0 END AS coefficient,
   CASE WHEN items_total IS NOT NULL THEN 0.0 END AS bonus,
   CASE WHEN items_total IS NOT NULL THEN 0.0 END AS penalty,
-  total_score, pool, pool_size, rank, rank_pct, class_computed, override_rule,
+  items_total AS total_score, pool, pool_size, rank, rank_pct, class_computed, override_rule,
   {_case("override_rule", _VETO_REASON)} AS override_reason,
   class_label, {_case("class_label", _CLASS_NAME)} AS class_name,
   CASE WHEN class_index > 0 THEN {labels}[class_index] END AS next_class, gap_to_next
