@@ -97,5 +97,120 @@ _V3: Final = [
         value VARCHAR, reason VARCHAR, outcome VARCHAR, raw VARCHAR)""",
 ]
 
-MIGRATIONS: Final[dict[int, list[str]]] = {1: _V1, 2: _V2, 3: _V3}
+_V4: Final = [
+    # The yearly cycle (issue 14): draft → notice (公示, frozen) → final (认定); v3's
+    # 'published' meant both and becomes 'final'. DuckDB cannot alter a CHECK, so the table is
+    # rebuilt with the same columns plus who scored and who decided.
+    """CREATE TABLE runs_v4 (
+        run_id INTEGER PRIMARY KEY,
+        evaluation_year INTEGER NOT NULL,
+        data_year INTEGER NOT NULL,
+        profile_name VARCHAR NOT NULL,
+        profile_hash VARCHAR NOT NULL,
+        profile_json VARCHAR NOT NULL,
+        engine_version VARCHAR NOT NULL,
+        polars_version VARCHAR NOT NULL,
+        input_fingerprint VARCHAR NOT NULL,
+        batch_id INTEGER,
+        history_batch_id INTEGER,
+        created_at TIMESTAMP NOT NULL,
+        status VARCHAR NOT NULL CHECK (status IN ('draft', 'notice', 'final', 'superseded')),
+        binding BOOLEAN NOT NULL,
+        published_at TIMESTAMP,            -- when it became final (认定)
+        superseded_by INTEGER,
+        firms INTEGER NOT NULL,
+        note VARCHAR,
+        created_by VARCHAR,
+        decided_by VARCHAR)""",
+    """INSERT INTO runs_v4 SELECT * REPLACE (
+           CASE status WHEN 'published' THEN 'final' ELSE status END AS status), NULL, NULL
+       FROM runs""",
+    "DROP TABLE runs",
+    "ALTER TABLE runs_v4 RENAME TO runs",
+    # Each run's classes, best first (names of adjusted classes, the class above one).
+    """CREATE TABLE run_classes (
+        run_id INTEGER NOT NULL, label VARCHAR NOT NULL, name VARCHAR, ord INTEGER NOT NULL)""",
+    """INSERT INTO run_classes
+       SELECT run_id, c.label, c.name, i - 1 FROM (
+           SELECT run_id, unnest(cls) AS c, generate_subscripts(cls, 1) AS i FROM (
+               SELECT run_id, from_json(json_extract(profile_json, '$.classification.classes'),
+                                        '[{"label": "VARCHAR", "name": "VARCHAR"}]') AS cls
+               FROM runs))""",
+    # Adjustments belong to (evaluation year, firm): the engine class they were decided on,
+    # the objection they answer, and (for a re-application on a new run) the original.
+    "ALTER TABLE adjustments ADD COLUMN engine_class VARCHAR",
+    "ALTER TABLE adjustments ADD COLUMN objection_id INTEGER",
+    "ALTER TABLE adjustments ADD COLUMN carried_from INTEGER",
+    """UPDATE adjustments a SET engine_class = r.class_label
+       FROM results r WHERE r.run_id = a.run_id AND r.uscc = a.uscc""",
+    # An adjustment that could not be carried to a new run (its engine class changed).
+    """CREATE TABLE adjustment_reviews (
+        review_id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL,
+        uscc VARCHAR NOT NULL,
+        adjustment_id INTEGER NOT NULL,    -- the decision that could not be carried
+        engine_class VARCHAR,              -- the new run's class
+        status VARCHAR NOT NULL CHECK (status IN ('open', 'kept', 'dropped', 'confirmed',
+                                                  'replaced')),
+        created_at TIMESTAMP NOT NULL,
+        decided_by VARCHAR,
+        decided_at TIMESTAMP,
+        note VARCHAR)""",
+    # Public notice (公示) of a run.
+    """CREATE TABLE notices (
+        notice_id INTEGER PRIMARY KEY,
+        evaluation_year INTEGER NOT NULL,
+        run_id INTEGER NOT NULL,
+        start_date DATE NOT NULL,
+        end_date DATE NOT NULL,
+        contact VARCHAR NOT NULL,
+        issuer VARCHAR NOT NULL,
+        created_by VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL)""",
+    # Objections (异议) received during the notice.
+    """CREATE TABLE objections (
+        objection_id INTEGER PRIMARY KEY,
+        evaluation_year INTEGER NOT NULL,
+        uscc VARCHAR NOT NULL,
+        received DATE NOT NULL,
+        from_whom VARCHAR NOT NULL,
+        claim VARCHAR NOT NULL,
+        evidence VARCHAR,
+        recorded_by VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL,
+        outcome VARCHAR CHECK (outcome IN ('upheld', 'rejected')),
+        decided_by VARCHAR,
+        decided_at TIMESTAMP,
+        decision_note VARCHAR,
+        batch_id INTEGER,                  -- corrected facts stored for it
+        run_id INTEGER)""",  # the rescore that used them
+    # A firm's final class in a run, as of a time (NULL: now): the latest adjustment made
+    # until then, else the engine's class; its name, the class above it and the score gap
+    # (which only the engine's own class has).
+    """CREATE MACRO final_results_asof(as_of) AS TABLE
+        SELECT r.*,
+               coalesce(a.to_class, r.class_label) AS final_class,
+               a.to_class IS NOT NULL AS adjusted,
+               a.reason AS adjustment_reason,
+               CASE WHEN a.to_class IS NULL THEN r.class_name ELSE c.name END
+                   AS final_class_name,
+               CASE WHEN a.to_class IS NULL THEN r.next_class ELSE up.label END
+                   AS final_next_class,
+               CASE WHEN a.to_class IS NULL THEN r.gap_to_next END AS final_gap_to_next,
+               a.from_class AS adjusted_from,
+               a.objection_id,
+               a.adjustment_id
+        FROM results r
+        LEFT JOIN (
+            SELECT * FROM adjustments
+            WHERE as_of IS NULL OR created_at <= CAST(as_of AS TIMESTAMP)
+            QUALIFY row_number() OVER (PARTITION BY run_id, uscc ORDER BY adjustment_id DESC) = 1
+        ) a ON a.run_id = r.run_id AND a.uscc = r.uscc
+        LEFT JOIN run_classes c ON c.run_id = r.run_id AND c.label = a.to_class
+        LEFT JOIN run_classes up ON up.run_id = r.run_id AND up.ord = c.ord - 1""",
+    "CREATE OR REPLACE VIEW final_results AS SELECT * FROM final_results_asof(NULL)",
+]
+
+
+MIGRATIONS: Final[dict[int, list[str]]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
 SCHEMA_VERSION: Final = max(MIGRATIONS)
