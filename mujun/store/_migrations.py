@@ -212,5 +212,49 @@ _V4: Final = [
 ]
 
 
-MIGRATIONS: Final[dict[int, list[str]]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
+_V5: Final = [
+    # The web app (issue 15): users with a role and their counties, sessions, login attempts
+    # (throttling), the audit log of every write, uploads being imported, and the app's secret.
+    """CREATE TABLE web_users (
+        user_id INTEGER PRIMARY KEY,
+        name VARCHAR NOT NULL UNIQUE,
+        display_name VARCHAR NOT NULL,
+        role VARCHAR NOT NULL CHECK (role IN ('admin', 'analyst', 'viewer', 'auditor')),
+        counties VARCHAR NOT NULL,         -- JSON list of county names; ["*"]: every county
+        password_hash VARCHAR NOT NULL,    -- argon2id
+        active BOOLEAN NOT NULL,
+        created_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE web_sessions (
+        session_id VARCHAR PRIMARY KEY, user_id INTEGER NOT NULL,
+        created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE web_login_attempts (
+        name VARCHAR NOT NULL, ip VARCHAR NOT NULL, tried_at TIMESTAMP NOT NULL,
+        ok BOOLEAN NOT NULL)""",
+    """CREATE TABLE web_audit (
+        audit_id INTEGER PRIMARY KEY,
+        done_at TIMESTAMP NOT NULL,
+        who VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        county VARCHAR,
+        target VARCHAR,
+        before VARCHAR,                    -- JSON
+        after VARCHAR)""",
+    """CREATE TABLE web_uploads (
+        upload_id INTEGER PRIMARY KEY,
+        county VARCHAR NOT NULL,
+        data_year INTEGER NOT NULL,
+        profile VARCHAR NOT NULL,
+        created_by VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        status VARCHAR NOT NULL CHECK (status IN ('uploaded', 'reading', 'read', 'failed',
+                                                  'accepted')),
+        folder VARCHAR NOT NULL,
+        files VARCHAR NOT NULL,            -- JSON: [{name, stored, source, bytes}]
+        summary VARCHAR,                   -- JSON: per-file counts after reading
+        message VARCHAR,
+        batch_id INTEGER)""",
+    "CREATE TABLE web_secrets (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+]
+
+MIGRATIONS: Final[dict[int, list[str]]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5}
 SCHEMA_VERSION: Final = max(MIGRATIONS)
