@@ -13,9 +13,13 @@ from mujun.errors import DataError
 from mujun.ingest.importer import ImportResult, import_year
 from mujun.profiles.models import Profile
 from mujun.report import class_list, write_table
+from mujun.report.cycle_state import state_label
 from mujun.report.html import region_report
 from mujun.report.import_report import write_import_report
-from mujun.report.publication import load_year, publication_workbook
+from mujun.report.internal import internal_workbook
+from mujun.report.output import OutputError
+from mujun.report.public_list import public_workbook
+from mujun.report.publication import load_year
 from mujun.score import needs_previous_year
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -46,6 +50,9 @@ class DemoRun:
     import_report_path: Path
     db_path: Path
     workbook_path: Path
+    """The public 公示 list."""
+    internal_workbook_path: Path
+    """The internal workbook (内部资料)."""
     report_path: Path
     published: dict[int, int]
     """Evaluation year → published run id."""
@@ -106,28 +113,50 @@ def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
             published[year] = st.publish(store, year=year, run_id=run_id, supersede=True)[0]
         transition, firm, firm_history = _two_year_view(store, sorted(published))
         view = load_year(store, max(published))
-        workbook_path = publication_workbook(view, out_dir / f"亩均评价_{view.year}.xlsx")
-        report_path = region_report(view, out_dir / f"亩均评价报告_{view.year}.html", store=store)
+        try:
+            label = state_label(view)
+            workbook_path = public_workbook(
+                view, out_dir / f"{view.year}年度亩均评价结果公示名单_{label}.xlsx"
+            )
+            internal_path = internal_workbook(
+                view, out_dir / f"{view.year}年度亩均评价内部资料_{label}.xlsx"
+            )
+            report_path = region_report(
+                view, out_dir / f"{view.year}年度亩均评价报告_{label}.html", store=store
+            )
+            paths = {
+                "result_path": write_table(result, out_dir / f"results_{year}.parquet"),
+                "class_list_path": write_table(
+                    class_list(result, profile=profile),
+                    out_dir / f"class_list_{year}.csv",
+                ),
+                "rejects_path": write_table(
+                    imported.failures.filter(pl.col("outcome") == "rejected"),
+                    out_dir / f"rejected_rows_{year}.csv",
+                ),
+                "import_report_path": write_import_report(
+                    imported, out_dir / f"import_report_{year}.xlsx"
+                ),
+            }
+        except OutputError as exc:
+            runs = "、".join(f"{y} 年度运行 {r}" for y, r in sorted(published.items()))
+            msg = (
+                f"{exc}\n已写入数据库 {db_path}：{runs}（已发布）；其余输出文件未改动，可重新运行。"
+            )
+            raise OutputError(msg) from exc
     return DemoRun(
         year=year,
         imported=imported,
         result=result,
-        result_path=write_table(result, out_dir / f"results_{year}.parquet"),
-        class_list_path=write_table(
-            class_list(result, profile=profile), out_dir / f"class_list_{year}.csv"
-        ),
-        rejects_path=write_table(
-            imported.failures.filter(pl.col("outcome") == "rejected"),
-            out_dir / f"rejected_rows_{year}.csv",
-        ),
-        import_report_path=write_import_report(imported, out_dir / f"import_report_{year}.xlsx"),
         db_path=db_path,
         workbook_path=workbook_path,
+        internal_workbook_path=internal_path,
         report_path=report_path,
         published=published,
         transition=transition,
         firm=firm,
         firm_history=firm_history,
+        **paths,
     )
 
 

@@ -13,38 +13,86 @@ from mujun.cli._console import out
 from mujun.cli.options import DbOption, YearOption
 from mujun.errors import MujunError
 from mujun.report import write_table
+from mujun.report.cycle_state import state_label
 from mujun.report.html import firm_card, region_report, safe_filename
-from mujun.report.publication import LIST_HEADERS, load_year, publication_workbook
+from mujun.report.internal import internal_workbook
+from mujun.report.public_list import PUBLIC_HEADERS, public_frame, public_workbook
+from mujun.report.publication import LIST_HEADERS, YearView, load_year
 from mujun.report.publication import class_list as publication_class_list
 from mujun.store import Store
+
+FORMATS = ("xlsx", "html", "csv", "parquet")
+
+
+def default_name(view: YearView, fmt: str, /, *, internal: bool, township: str | None) -> Path:
+    """The file name an export gets: year, what it is, its state and the township."""
+    town = "" if township is None else f"_{safe_filename(township)}"
+    state = state_label(view)
+    if fmt == "html":
+        return Path(f"{view.year}年度亩均评价报告_{state}.html")
+    if fmt == "xlsx":
+        what = "内部资料" if internal else "结果公示名单"
+        return Path(f"{view.year}年度亩均评价{what}_{state}{town}.xlsx")
+    what = "内部名单" if internal else "公示名单"
+    suffix = "_系统导入用.csv" if fmt == "csv" else ".parquet"
+    return Path(f"{view.year}年度亩均评价{what}_{state}{town}{suffix}")
 
 
 @app.command()
 def export(
     year: YearOption,
     fmt: Annotated[str, typer.Option("--format", help="xlsx, html, csv or parquet.")] = "xlsx",
+    internal: Annotated[
+        bool,
+        typer.Option(
+            "--internal/--public",
+            help="--public (default): the 公示 list, only the columns the profile declares "
+            "public. --internal: the 内部资料 workbook (scores, ranks, indicators, import "
+            "problems) or the full list (csv, parquet).",
+        ),
+    ] = False,
     township: Annotated[
-        str | None, typer.Option(help="Only this township (xlsx, csv, parquet).")
+        str | None, typer.Option(help="Only this township (xlsx, csv, parquet; every sheet).")
     ] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="File to write.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Write a published year for officials: the 公示 workbook, the region report or the list."""
-    if fmt not in ("xlsx", "html", "csv", "parquet"):
-        msg = f"Unknown format {fmt!r}.\nHint: use xlsx, html, csv or parquet."
+    """Write a year for officials: the 公示 list or internal workbook, the report or the list.
+
+    CSV is for other systems (Excel and WPS show an all-digit USCC in a CSV as 9.13E+17);
+    people get the .xlsx, whose USCCs are text cells.
+    """
+    if fmt not in FORMATS:
+        msg = f"Unknown format {fmt!r}.\nHint: use {', '.join(FORMATS)}."
         raise MujunError(msg)
     with Store.open(db, read_only=True) as store:
         view = load_year(store, year)
-        suffix = "" if township is None else f"_{safe_filename(township)}"
-        target = out_path or Path(f"亩均评价_{year}{suffix}.{fmt}")
+        if township is not None and township not in set(view.results.get_column("township")):
+            towns = sorted(view.results.get_column("township").drop_nulls().unique().to_list())
+            msg = (
+                f"{year} 年度没有乡镇（街道）{township!r} 的企业。\n"
+                f"Hint: use one of {', '.join(towns)}."
+            )
+            raise MujunError(msg)
+        target = out_path or default_name(view, fmt, internal=internal, township=township)
         if fmt == "xlsx":
-            written = publication_workbook(view, target, township=township)
+            write = internal_workbook if internal else public_workbook
+            written = write(view, target, township=township)
         elif fmt == "html":
             written = region_report(view, target, store=store)
-        else:
+        elif internal:
             frame = publication_class_list(view, township=township).rename(LIST_HEADERS)
             written = write_table(frame, target)
-    out.print(f"已写出 / written: {written}", markup=False)
+        else:
+            frame = public_frame(view, township=township)
+            written = write_table(frame.rename(PUBLIC_HEADERS, strict=False), target)
+    out.print(f"已写出 / written（{state_label(view)}）: {written}", markup=False)
+    if fmt == "csv":
+        out.print(
+            "注意：CSV 供其他系统导入。用 Excel/WPS 直接打开时，纯数字的统一社会信用代码会显示为"
+            "科学计数法；供人阅读、打印请用 --format xlsx。",
+            markup=False,
+        )
 
 
 @app.command()
@@ -54,11 +102,12 @@ def card(
     out_path: Annotated[Path | None, typer.Option("--out", help="HTML file to write.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Write a firm's report card (HTML) for a published year."""
+    """Write a firm's report card (HTML) for a year."""
     with Store.open(db, read_only=True) as store:
         view = load_year(store, year)
         found = view.results.filter(pl.col("uscc") == uscc)
         name = found.item(0, "name") if found.height else uscc
-        target = out_path or Path(f"报告卡_{safe_filename(str(name))}_{year}.html")
+        default = f"报告卡_{safe_filename(str(name))}_{year}_{state_label(view)}.html"
+        target = out_path or Path(default)
         written = firm_card(view, uscc, target, store=store)
-    out.print(f"已写出 / written: {written}", markup=False)
+    out.print(f"已写出 / written（{state_label(view)}）: {written}", markup=False)

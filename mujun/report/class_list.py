@@ -8,6 +8,7 @@ import polars as pl
 
 from mujun.errors import DataError
 from mujun.profiles.models import Profile
+from mujun.report.output import atomic_path
 from mujun.schema import Col
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection list
@@ -97,15 +98,19 @@ def check_table_path(path: str | Path, /) -> Path:
 
 
 def write_table(frame: pl.DataFrame, path: str | Path, /) -> Path:
-    """Write a frame as .parquet, or as .csv (UTF-8 with BOM so Excel shows Chinese).
+    """Write a frame as .parquet or .csv (UTF-8 with BOM), whole or not at all.
+
+    The CSV is for other systems: Excel and WPS turn an all-digit USCC into a number in
+    scientific notation whatever the quoting, so people get the .xlsx (text cells).
 
     Raises:
         DataError: unsupported extension.
+        OutputError: the file is open in another program or the folder is not writable.
     """
     path = check_table_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".parquet":
-        frame.write_parquet(path)
-    else:
-        defuse_formulas(frame).write_csv(path, include_bom=True)
+    with atomic_path(path) as temp:
+        if path.suffix.lower() == ".parquet":
+            frame.write_parquet(temp)
+        else:
+            defuse_formulas(frame).write_csv(temp, include_bom=True)
     return path

@@ -20,7 +20,7 @@ _OUTCOME = {"rejected": "拒绝", "skipped": "跳过"}
 
 
 def write_import_report(result: ImportResult, path: str | Path, /) -> Path:
-    """Write the reconciling import report as an .xlsx workbook."""
+    """Write the reconciling import report as an .xlsx workbook (whole or not at all)."""
     failures = result.failures.with_columns(result.failures["outcome"].replace(_OUTCOME))
     return write_workbook(
         path,
