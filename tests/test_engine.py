@@ -266,3 +266,50 @@ def test_many_monotonicity(n: int, seed: int, pick: int, more: float) -> None:
 )
 def test_many_quota_counts(n: int, rounding: str, split: list[int]) -> None:
     test_quota_counts_are_exact_for_any_pool_size.hypothesis.inner_test(n, rounding, split)  # type: ignore[attr-defined]
+
+
+# ---- the duplicate check counts hashes first, strings only on a collision ---- #
+def _colliding_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every USCC hashes to the same value: the check must fall back to the strings."""
+    monkeypatch.setattr(pl.Expr, "hash", lambda self, *_, **__: self.is_null().cast(pl.UInt64))
+
+
+def test_hash_collision_alone_is_not_a_duplicate(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = make_facts(40, seed=3)
+    expected = score(frame, profile=BASELINE, year=2024)
+    _colliding_hash(monkeypatch)
+    assert_frame_equal(score(frame, profile=BASELINE, year=2024), expected)
+
+
+def test_duplicates_counted_exactly_when_hashes_collide(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = make_facts(30, seed=4)
+    twice = pl.concat([frame, frame.head(3), frame.head(1)])
+    _colliding_hash(monkeypatch)
+    with pytest.raises(DataError, match="4 repeated firm row"):
+        score(twice, profile=BASELINE, year=2024)
+
+
+def test_duplicates_counted_exactly() -> None:
+    frame = make_facts(30, seed=4)
+    twice = pl.concat([frame, frame.head(3), frame.head(1)])
+    with pytest.raises(DataError, match="4 repeated firm row") as info:
+        score(twice, profile=BASELINE, year=2024)
+    assert frame["uscc"][0] in str(info.value)
+
+
+@pytest.mark.parametrize("rules", [1, 2, 3, 4])
+def test_joined_text_names_every_combination_of_rules(rules: int) -> None:
+    """Three rules or fewer come from a when-chain, more from a lookup: the same texts."""
+    import itertools  # noqa: PLC0415
+
+    from mujun._exprs import joined_text  # noqa: PLC0415
+
+    texts = [f"规则{i}" for i in range(rules)]
+    combos = list(itertools.product([False, True, None], repeat=rules))
+    frame = pl.DataFrame({f"f{i}": [c[i] for c in combos] for i in range(rules)})
+    out = frame.select(
+        joined_text(texts, [pl.col(f"f{i}").fill_null(value=False) for i in range(rules)])
+    ).to_series()
+    expected = ["；".join(t for t, f in zip(texts, c, strict=True) if f) or None for c in combos]
+    assert out.cast(pl.String).to_list() == expected
+    assert isinstance(out.dtype, pl.Enum)
