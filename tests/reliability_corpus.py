@@ -335,7 +335,8 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
                 p, [STATS, [U[0], "甲", 1, 2], [None, None, 3, 4]], merges=["A2:A3", "B2:B3"]
             ),
         ),
-        Reported("统一社会信用代码", row=3),
+        # merged cells are filled down inside their range: two statistics rows for one firm
+        Reported("冲突", row=2),
     )
     add(
         "table starting at C4",

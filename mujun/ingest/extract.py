@@ -2,7 +2,8 @@
 
 Every non-empty row below the header is read and ends as accepted, rejected (with a
 failure line for each bad cell) or skipped with a reason (合计/小计/总计 rows, which are
-reconciled against the sum of the rows above them).
+reconciled against the sum of the rows above them; footnotes below the table). Rows the reader
+could not split safely (a CSV row with more fields than its header) are rejected whole.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import polars as pl
 from mujun.errors import DataError, InternalError
 from mujun.ingest import uscc, values
 from mujun.ingest.headers import Layout, norm, unit_factor
-from mujun.ingest.read import RawSheet
+from mujun.ingest.read import RawSheet, SheetContext
 from mujun.ingest.spec import FieldSpec, Spec
 
 ROW, FILE, SHEET = "_row", "_file", "_sheet"
@@ -40,6 +41,9 @@ class Extracted:
     """Field → the unit its numbers were read in (and where that came from)."""
     notes: tuple[str, ...] = ()
     """Things the analyst should know: assumed units, total-row reconciliation, unknown headers."""
+    context: SheetContext = field(default_factory=SheetContext)
+    """The sheet's surroundings: title lines, conditions (入库日期：…), footnotes, units stated
+    outside the header, its role (month, summary, detail) and how the file was read."""
 
     @property
     def skipped(self) -> int:
@@ -75,6 +79,7 @@ def extract(
     filled = data.select(pl.any_horizontal(pl.col(c).is_not_null() for c in grid_cols)).to_series()
     data, original = data.filter(filled), original.filter(filled)
     rows_read = data.height
+    whole_rows, data = _whole_row_lines(sheet, data, original)
     wanted = {**spec.identity, **fields}
     present = {f: c for f, c in layout.columns.items() if f in wanted}
     ident_cols = [pl.col(present[f]) for f in ("uscc", "name", "legacy_id") if f in present]
@@ -91,12 +96,13 @@ def extract(
         for f in present
     ]
     failures.append(_identity_failures(parsed, present, layout, sheet))
+    failures.append(whole_rows)
     fail = (
         pl.concat([f for f in failures if f.height], how="vertical")
         if any(f.height for f in failures)
         else _empty_failures()
     )
-    bad = fail.get_column("row").unique().implode()
+    bad = fail.filter(pl.col("outcome") == "rejected").get_column("row").unique().implode()
     accepted = parsed.filter(~pl.col(ROW).is_in(bad))
     accepted = _identity(accepted, present).with_columns(
         pl.lit(sheet.file).alias(FILE), pl.lit(sheet.sheet, pl.String).alias(SHEET)
@@ -117,6 +123,7 @@ def extract(
             f"{sheet.file} [{sheet.sheet}]: {rows_read} rows read but {counted} accounted for"
         )
     notes.extend(repeat_notes)
+    notes.extend(sheet.context.notes)
     unknown = [h for h in layout.unknown if h not in ("序号", "No", "NO", "编号")]
     if unknown:
         notes.append(f"未识别的列（已忽略）：{'、'.join(unknown)}")
@@ -125,7 +132,31 @@ def extract(
         pl.concat_str([pl.col(c).fill_null("") for c in grid_cols], separator=" | ").alias("raw"),
     )
     return Extracted(source, sheet.file, sheet.sheet, accepted, all_failures, rows_read, raw,
-                     units, tuple(notes + total_notes))  # fmt: skip
+                     units, tuple(notes + total_notes), sheet.context)  # fmt: skip
+
+
+def _whole_row_lines(
+    sheet: RawSheet, data: pl.DataFrame, original: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Failure lines for rows the reader set aside, and the data without them.
+
+    The reader sets aside footnotes below the table (skipped) and CSV rows with more fields
+    than their header (rejected whole).
+    """
+    marks = [(sheet.row_number(i), "skipped", r) for i, r in sheet.skipped.items()]
+    marks += [(sheet.row_number(i), "rejected", r) for i, r in sheet.rejected.items()]
+    if not marks:
+        return _empty_failures(), data
+    marked = pl.DataFrame(marks, schema={ROW: pl.Int64, "outcome": pl.String,
+                                          "reason": pl.String}, orient="row")  # fmt: skip
+    cells = [c for c in original.columns if c != ROW]
+    lines = original.join(marked, on=ROW, how="inner").select(
+        pl.col(ROW).alias("row"), pl.lit("（整行）").alias("column"),
+        pl.concat_str([pl.col(c) for c in cells], separator=" | ", ignore_nulls=True)
+        .str.slice(0, 200).alias("value"),
+        "reason", "outcome",
+    )  # fmt: skip
+    return lines, data.filter(~pl.col(ROW).is_in(marked.get_column(ROW).implode()))
 
 
 def _repeated_columns(sheet: RawSheet, layout: Layout) -> list[str]:
@@ -163,6 +194,7 @@ def _units(
         candidates = [
             (header_unit, "表头"),
             (layout.sheet_units.get(family), "表头上方说明"),
+            *_hinted(sheet.context, family, spec),
             (spec.default_unit(source, family), "默认（文件未注明）"),
         ]
         for unit, where in candidates:
@@ -172,13 +204,29 @@ def _units(
                 units[name] = f"{unit}（{where}）"
                 if where.startswith("默认"):
                     notes.append(f"{layout.headers[name]}：文件未注明单位，按{unit}读取")
+                elif where.startswith("表下"):
+                    notes.append(f"{layout.headers[name]}：单位取自表格下方的注释，按{unit}读取")
                 break
         else:
             if header_unit is not None:
                 notes.append(f"{layout.headers[name]}：单位“{header_unit}”无法识别，按原值读取")
             units[name] = "（未注明，按原值）"
-    del sheet
     return units, notes, factors
+
+
+_FAMILY_OF_LABEL = {"金额": "money", "面积": "land", "用地": "land", "电量": "electricity",
+                    "用电量": "electricity", "能耗": "energy", "排放量": "mass"}  # fmt: skip
+
+
+def _hinted(context: SheetContext, family: str, spec: Spec) -> list[tuple[str, str]]:
+    """Units of ``family`` stated in the title lines or footnotes (the reader found them)."""
+    out = []
+    for hint in context.unit_hints:
+        label_family = _FAMILY_OF_LABEL.get(hint.label)
+        if label_family not in (None, family) or unit_factor(spec, family, hint.unit) is None:
+            continue
+        out.append((hint.unit, "表头上方说明" if hint.where == "title" else "表下注释"))
+    return out
 
 
 def _typed(

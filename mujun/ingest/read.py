@@ -1,24 +1,40 @@
-"""Read any departmental file into raw text grids, one per sheet, keeping true row numbers.
+"""Read any departmental file into raw text grids, one per visible sheet, keeping true row numbers.
 
-Files are sniffed by their first bytes, not trusted by their extension: ``PK`` is an .xlsx
-(zip), ``D0 CF 11 E0`` an .xls (BIFF/OLE), ``<`` an HTML table saved as .xls, anything else
-CSV text in UTF-8 (with or without BOM) or GB18030. Spreadsheets are read with calamine
-(fastexcel). Every cell comes back as text; parsing values is `mujun.ingest.values`' job.
+Files are sniffed by their name and first bytes, not trusted by their extension
+(`mujun.ingest._formats`): .xlsx and BIFF8 .xls are read with calamine (fastexcel), Excel 95
+(BIFF5) .xls with xlrd (calamine garbles its 8-bit strings), HTML tables saved as .xls with
+rowspans expanded, CSV text with its encoding decided over the whole file and its width taken
+from its data (`mujun.ingest._text`). Every cell comes back as text; parsing values is
+`mujun.ingest.values`' job.
+
+Each sheet also carries what surrounds its table (`SheetContext`: title and condition lines,
+footnotes, units stated outside the header, its role from its name) and which of its rows must
+not be read as data, with the reason (footnotes, CSV rows with more fields than the header).
+A workbook's hidden sheets are not read, and this is said; formula cells without a cached
+value, a transposed table, and files that are not tables are refused naming what is wrong.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import zipfile
-from dataclasses import dataclass
-from html.parser import HTMLParser
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import fastexcel
 import polars as pl
+import xlrd  # type: ignore[import-untyped]
 
 from mujun.errors import DataError
+from mujun.ingest import _grid, _html, _text, _xlsx
+from mujun.ingest._formats import refuse
+from mujun.ingest._formats import sniff as _sniff
+from mujun.ingest._grid import SheetContext, UnitHint
+
+__all__ = ["RawSheet", "SheetContext", "UnitHint", "read_sheets", "sniff"]
 
 MAX_BYTES_ENV = "MUJUN_MAX_FILE_MB"
 _DEFAULT_MAX_MB = 512
@@ -26,7 +42,13 @@ MAX_UNZIPPED_ENV = "MUJUN_MAX_UNZIPPED_MB"
 _DEFAULT_MAX_UNZIPPED_MB = 2048
 """A workbook's parts inflated; calamine holds a sheet's XML in memory while reading it.
 ASSUMPTION: 2 GB inflated is ~4M rows × 20 columns, far above a county's files."""
-_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+_FORMAT_NAMES = {
+    "xlsx": "xlsx",
+    "xls": "xls（Excel 97–2003 / BIFF8）",
+    "xls5": "xls（Excel 5.0/95 / BIFF5，按其代码页解码）",
+    "html": "HTML 表格",
+}
+_UNHIDE = "在 Excel 中取消隐藏要导入的工作表（右键工作表标签 → 取消隐藏）后保存。"
 
 
 @dataclass(frozen=True)
@@ -40,6 +62,12 @@ class RawSheet:
     """Spreadsheet row number of the grid's first row."""
     first_col: int = 0
     """Zero-based spreadsheet column of ``c0`` (so ``c0`` is column A when 0)."""
+    context: SheetContext = field(default_factory=SheetContext)
+    """Title lines, conditions, footnotes, unit hints, role and reading notes of the sheet."""
+    skipped: dict[int, str] = field(default_factory=dict)
+    """Grid row → why it is not data (a footnote below the table)."""
+    rejected: dict[int, str] = field(default_factory=dict)
+    """Grid row → why the whole row cannot be read (more fields than the header in a CSV)."""
 
     def row_number(self, index: int) -> int:
         """The spreadsheet row of grid row ``index``."""
@@ -47,42 +75,26 @@ class RawSheet:
 
     def column_letter(self, index: int) -> str:
         """The spreadsheet column letter of grid column ``index``."""
-        n = self.first_col + index + 1
-        letters = ""
-        while n:
-            n, rem = divmod(n - 1, 26)
-            letters = chr(65 + rem) + letters
-        return letters
+        return _grid._letters(self.first_col + index)
 
 
 def sniff(path: Path) -> str:
-    """``xlsx``, ``xls``, ``html`` or ``csv`` from the file's first bytes."""
-    head = path.read_bytes()[:512] if path.stat().st_size < 512 else _head(path)
-    if head.startswith(b"PK"):
-        return "xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "xls"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta", b"<head")):
-        return "html"
-    return "csv"
-
-
-def _head(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(512)
+    """``xlsx``, ``xls``, ``xls5``, ``html`` or ``csv`` (see `mujun.ingest._formats.sniff`)."""
+    return _sniff(path)
 
 
 def read_sheets(path: str | Path, /) -> list[RawSheet]:
-    """Every sheet of a file as text grids.
+    """Every visible sheet of a file as text grids with their surroundings.
 
     Raises:
-        DataError: missing, empty, too large, password-protected or corrupt files, with the
-            file named and a hint.
+        DataError: missing, empty, too large, password-protected, corrupt or not-a-table files,
+            formula cells without values and transposed tables, with the file named and a hint.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError.unreadable(str(path), "no such file", hint="check the path.")
+    if path.name.startswith("~$"):
+        sniff(path)  # raises: an Excel lock file
     size = path.stat().st_size
     limit = _limit_bytes(MAX_BYTES_ENV, _DEFAULT_MAX_MB)
     if size == 0:
@@ -96,12 +108,16 @@ def read_sheets(path: str | Path, /) -> list[RawSheet]:
     kind = sniff(path)
     try:
         match kind:
-            case "xlsx" | "xls":
-                return _read_workbook(path, kind)
+            case "xlsx":
+                sheets = _read_xlsx(path)
+            case "xls":
+                sheets = _read_xls(path)
+            case "xls5":
+                sheets = _read_biff5(path)
             case "html":
-                return _read_html(path)
+                sheets = _read_html(path)
             case _:
-                return [RawSheet(str(path), None, _read_csv(path))]
+                sheets = [_read_csv(path)]
     except DataError:
         raise
     except Exception as exc:  # any reader failure is a problem with the file
@@ -110,27 +126,152 @@ def read_sheets(path: str | Path, /) -> list[RawSheet]:
         if "password" in first.lower() or "encrypt" in first.lower():
             hint = "remove the password (文件 → 信息 → 保护工作簿) and export again."
         raise DataError.unreadable(str(path), f"{kind} file: {first}", hint=hint) from None
+    return [_surround(s) for s in sheets]
 
 
-def _read_workbook(path: Path, kind: str) -> list[RawSheet]:
-    if kind == "xls" and _is_encrypted_ole(path):
-        raise DataError.unreadable(
-            str(path),
-            "the workbook is password-protected (encrypted)",
-            hint="remove the password (文件 → 信息 → 保护工作簿) and export again.",
-        )
-    if kind == "xlsx":
-        _check_inflated(path)
+# ---- workbooks ---- #
+def _read_xlsx(path: Path) -> list[RawSheet]:
+    _check_inflated(path)
+    with zipfile.ZipFile(path) as book:
+        parts = _xlsx.sheet_parts(book)
+    visible = [p for p in parts if p.state == "visible"]
+    hidden = tuple(p.name for p in parts if p.state != "visible")
+    if parts and not visible:
+        raise refuse(path, f"工作簿的工作表全部是隐藏的（{'、'.join(hidden)}）", _UNHIDE)
+    # NOTE: the XML scan (zlib, releases the GIL) runs beside calamine's read of the cells.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scans = pool.submit(_scan_all, path, [p.member for p in visible])
+        reader = fastexcel.read_excel(str(path))
+        grids = {}
+        for name in reader.sheet_names:
+            if any(p.name == name for p in visible) or not parts:
+                grids[name] = _grid_of(reader.load_sheet(name, header_row=None, dtypes="string"))
+        found = scans.result()
+    _refuse_formulas(path, [(p.name, s) for p, s in zip(visible, found, strict=True)])
+    names = tuple(grids)
+    out = []
+    for part, scan in zip(visible, found, strict=True):
+        grid = grids.get(part.name)
+        if grid is None:
+            continue
+        row0, col0 = _origin(grid, scan)
+        grid, notes = _grid.fill_merged(grid, scan.merges, first_row=row0, first_col=col0)
+        context = SheetContext(format=_FORMAT_NAMES["xlsx"], sheets=names, hidden_sheets=hidden,
+                               notes=(*_hidden_note(hidden), *notes))  # fmt: skip
+        out.append(RawSheet(str(path), part.name, grid, row0, col0, context))
+    return out
+
+
+def _scan_all(path: Path, members: list[str | None]) -> list[_xlsx.SheetScan]:
+    with zipfile.ZipFile(path) as book:
+        return [_xlsx.scan(book, m) if m else _xlsx.SheetScan() for m in members]
+
+
+def _origin(grid: pl.DataFrame, scan: _xlsx.SheetScan) -> tuple[int, int]:
+    """The sheet row and column of the grid's top-left cell.
+
+    Calamine starts the grid at the first row and the first column holding a value; the first
+    valued cell in the XML is the leftmost valued cell of the grid's first row.
+    """
+    if scan.first is None or grid.height == 0:
+        return scan.dimension or (1, 0)
+    row, col = scan.first
+    first_filled = next((j for j, v in enumerate(grid.row(0)) if v is not None), 0)
+    return row, max(0, col - first_filled)
+
+
+def _refuse_formulas(path: Path, scans: list[tuple[str, _xlsx.SheetScan]]) -> None:
+    total = sum(s.formula_count for _, s in scans)
+    if not total:
+        return
+    cells = [f"{name}!{ref}" for name, s in scans for ref in s.formulas][: _xlsx.FORMULAS_NAMED]
+    raise refuse(
+        path,
+        f"有 {total} 个公式单元格没有计算结果（文件中未保存公式的值），例如 {'、'.join(cells)}；"
+        "mujun 不计算公式，按空值读取会出错",
+        "用 Excel 或 WPS 打开该文件，按 F9 重新计算后保存（或把公式“选择性粘贴为数值”），再导入。",
+    )
+
+
+def _read_xls(path: Path) -> list[RawSheet]:
     reader = fastexcel.read_excel(str(path))
-    offsets = _xlsx_offsets(path) if kind == "xlsx" else {}
-    sheets = []
+    sheets, hidden = [], []
     for index, name in enumerate(reader.sheet_names):
         sheet = reader.load_sheet(index, header_row=None, dtypes="string")
-        grid = sheet.to_polars()
-        grid = grid.rename({c: f"c{i}" for i, c in enumerate(grid.columns)})
-        row0, col0 = offsets.get(name, (1, 0))
-        sheets.append(RawSheet(str(path), name, grid, first_row=row0, first_col=col0))
-    return sheets
+        if sheet.visible != "visible":
+            hidden.append(name)
+            continue
+        sheets.append((name, _grid_of(sheet)))
+    return _book(path, "xls", sheets, tuple(hidden))
+
+
+def _read_biff5(path: Path) -> list[RawSheet]:
+    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    sheets, hidden, merges = [], [], {}
+    for index in range(book.nsheets):
+        sheet = book.sheet_by_index(index)
+        if sheet.visibility != 0:
+            hidden.append(sheet.name)
+            continue
+        rows = [[_xlrd_text(c, book.datemode) for c in sheet.row(r)] for r in range(sheet.nrows)]
+        width = max((len(r) for r in rows), default=0)
+        grid = pl.DataFrame(
+            [r + [None] * (width - len(r)) for r in rows],
+            schema={f"c{j}": pl.String for j in range(width)}, orient="row",
+        )  # fmt: skip
+        merges[sheet.name] = [(r1 + 1, c1, r2, c2 - 1) for r1, r2, c1, c2 in sheet.merged_cells]
+        sheets.append((sheet.name, grid))
+    note = f"Excel 5.0/95（BIFF5）工作簿，按代码页 {book.codepage}（{book.encoding}）解码"
+    out = _book(path, "xls5", sheets, tuple(hidden))
+    filled = []
+    for sheet in out:
+        grid, notes = _grid.fill_merged(sheet.grid, merges.get(sheet.sheet or "", []),
+                                        first_row=1, first_col=0)  # fmt: skip
+        ctx = replace(sheet.context, notes=(*sheet.context.notes, note, *notes))
+        filled.append(replace(sheet, grid=grid, context=ctx))
+    return filled
+
+
+def _xlrd_text(cell: object, datemode: int) -> str | None:
+    kind, value = cell.ctype, cell.value  # type: ignore[attr-defined]
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if kind == xlrd.XL_CELL_TEXT:
+        return str(value)
+    if kind == xlrd.XL_CELL_DATE:
+        stamp: dt.datetime = xlrd.xldate_as_datetime(value, datemode)
+        return stamp.strftime("%Y-%m-%d %H:%M:%S")
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return "true" if value else "false"
+    if kind == xlrd.XL_CELL_ERROR:
+        return str(xlrd.error_text_from_code.get(value, "#ERR"))
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)  # as calamine writes it
+
+
+def _book(
+    path: Path, kind: str, sheets: list[tuple[str, pl.DataFrame]], hidden: tuple[str, ...]
+) -> list[RawSheet]:
+    if hidden and not sheets:
+        raise refuse(path, f"工作簿的工作表全部是隐藏的（{'、'.join(hidden)}）", _UNHIDE)
+    names = tuple(n for n, _ in sheets)
+    return [
+        RawSheet(str(path), name, grid, context=SheetContext(
+            format=_FORMAT_NAMES[kind], sheets=names, hidden_sheets=hidden,
+            notes=_hidden_note(hidden)))
+        for name, grid in sheets
+    ]  # fmt: skip
+
+
+def _hidden_note(hidden: tuple[str, ...]) -> tuple[str, ...]:
+    if not hidden:
+        return ()
+    return (f"隐藏的工作表未读取：{'、'.join(hidden)}（如需导入，请在 Excel 中取消隐藏）",)
+
+
+def _grid_of(sheet: fastexcel.ExcelSheet) -> pl.DataFrame:
+    grid = sheet.to_polars()
+    return grid.rename({c: f"c{i}" for i, c in enumerate(grid.columns)})
 
 
 def _limit_bytes(env: str, default_mb: float) -> float:
@@ -166,130 +307,78 @@ def _check_inflated(path: Path) -> None:
         )
 
 
-def _is_encrypted_ole(path: Path) -> bool:
-    """An OLE file holding an encrypted OOXML package (a password-protected .xlsx/.xls)."""
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    return "EncryptedPackage".encode("utf-16-le") in head or b"EncryptionInfo" in head
-
-
-def _xlsx_offsets(path: Path) -> dict[str, tuple[int, int]]:
-    """First row and column of each sheet's used range, from ``<dimension ref="B3:…">``.
-
-    Calamine trims leading empty rows and columns; without this, reported row numbers would
-    be off for sheets that do not start at A1.
-    """
-    out: dict[str, tuple[int, int]] = {}
-    with zipfile.ZipFile(path) as book:
-        names = set(book.namelist())
-        workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
-        targets |= {k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)}
-        for name, rid in re.findall(r'<sheet[^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', workbook):
-            target = targets.get(rid, "")
-            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if member not in names:
-                continue
-            with book.open(member) as handle:
-                head = handle.read(4096).decode("utf-8", "replace")
-            found = re.search(r'<dimension ref="([A-Z]+\d+)', head)
-            if found and (cell := _CELL.match(found.group(1))):
-                col = 0
-                for ch in cell.group(1):
-                    col = col * 26 + (ord(ch) - 64)
-                out[_unescape(name)] = (int(cell.group(2)), col - 1)
-    return out
-
-
-def _unescape(text: str) -> str:
-    return (text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-            .replace("&quot;", '"').replace("&apos;", "'"))  # fmt: skip
-
-
-def _read_csv(path: Path) -> pl.DataFrame:
-    raw = path.read_bytes()
-    # UTF-16 only with its byte-order mark (Excel's "Unicode text"); else UTF-8, then GB18030.
-    utf16 = ("utf-16",) if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ()
-    for encoding in (*utf16, "utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise DataError.unreadable(str(path), "unknown text encoding", hint="save as UTF-8.")
-    frame = pl.read_csv(
-        text.encode("utf-8"), has_header=False, infer_schema=False, truncate_ragged_lines=True,
-        separator=_separator(text),
-    )  # fmt: skip
-    return frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
-
-
-def _separator(text: str) -> str:
-    """The delimiter used most in the first lines: comma, semicolon, tab or bar."""
-    head = "\n".join(text.splitlines()[:20])
-    counts = {sep: head.count(sep) for sep in (",", ";", "\t", "|")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return best if counts[best] else ","
-
-
-class _TableParser(HTMLParser):
-    """Collect the cells of every <table> (the "HTML saved as .xls" exports)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[list[list[str | None]]] = []
-        self._row: list[str | None] | None = None
-        self._cell: list[str] | None = None
-        self._span = 1
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr" and self.tables:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-            self._span = int(dict(attrs).get("colspan") or 1)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._row is not None and self._cell is not None:
-            text = "".join(self._cell).strip()
-            self._row.extend([text or None] + [None] * (self._span - 1))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.tables[-1].append(self._row)
-            self._row = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
+# ---- text ---- #
+def _read_csv(path: Path) -> RawSheet:
+    table = _text.read_csv(path)
+    sep = {"\t": "制表符", ",": "逗号"}.get(table.separator, table.separator)
+    context = SheetContext(format=f"csv（{table.encoding}，分隔符 {sep}）", notes=table.notes)
+    return RawSheet(str(path), None, table.grid, first_row=table.first_row, context=context,
+                    rejected=table.rejected)  # fmt: skip
 
 
 def _read_html(path: Path) -> list[RawSheet]:
     raw = path.read_bytes()
-    charset = re.search(rb'charset=["\']?([A-Za-z0-9_-]+)', raw[:2048])
-    encodings = [charset.group(1).decode()] if charset else []
-    for encoding in [*encodings, "utf-8-sig", "gb18030"]:
+    declared = _charset(raw[:4096])
+    text = None
+    for encoding in [*declared, "utf-8-sig", "gb18030"]:
         try:
             text = raw.decode(encoding)
             break
         except (UnicodeDecodeError, LookupError):
             continue
-    parser = _TableParser()
-    parser.feed(text)
+    if text is None:
+        raise refuse(path, "无法识别网页文件的编码", "用 Excel 打开后另存为 .xlsx 再导入。")
+    found = _html.tables(text)
     sheets = []
-    for i, table in enumerate(parser.tables):
-        width = max((len(r) for r in table), default=0)
-        rows = [r + [None] * (width - len(r)) for r in table]
+    for i, (rows, spanned) in enumerate(found):
+        width = max((len(r) for r in rows), default=0)
         grid = pl.DataFrame(
             {f"c{j}": [r[j] for r in rows] for j in range(width)},
             schema={f"c{j}": pl.String for j in range(width)},
         )
-        sheets.append(RawSheet(str(path), f"table{i + 1}", grid))
+        notes = (
+            (f"跨行单元格（rowspan）已展开：{spanned} 个单元格填入了其跨越的各行",)
+            if spanned
+            else ()
+        )
+        context = SheetContext(format=_FORMAT_NAMES["html"], notes=notes)
+        sheets.append(RawSheet(str(path), f"table{i + 1}", grid, context=context))
     if not sheets:
         raise DataError.unreadable(
             str(path), "an HTML file without a table", hint="export the data as .xlsx."
         )
-    return sheets
+    names = tuple(s.sheet or "" for s in sheets)
+    return [replace(s, context=replace(s.context, sheets=names)) for s in sheets]
+
+
+def _charset(head: bytes) -> list[str]:
+    found = re.search(rb'charset=["\']?([A-Za-z0-9_-]+)', head)
+    return [found.group(1).decode()] if found else []
+
+
+# ---- around the table ---- #
+def _surround(sheet: RawSheet) -> RawSheet:
+    """Add the sheet's title lines, footnotes, units, role; refuse a transposed table."""
+    if sheet.grid.height == 0:
+        return sheet
+    if (shape := _grid.transposed(sheet.grid)) is not None:
+        row, count, kind = shape
+        where = f"［{sheet.sheet}］" if sheet.sheet else ""
+        raise refuse(
+            Path(sheet.file),
+            f"{where}表格是转置的：第 {sheet.row_number(row)} 行横向排列了 {count} 个{kind}，"
+            "即企业在列上、指标在行上；mujun 只读取“每行一家企业、每列一个指标”的表格",
+            "在 Excel 中复制整个表格，用“选择性粘贴 → 转置”粘贴到新工作表，保存后导入。",
+        )
+    titles, footnotes, foot_rows = _grid.surroundings(sheet.grid)
+    role, month, year = _grid.sheet_role(sheet.sheet)
+    hints = _grid.unit_hints(titles, "title") + _grid.unit_hints(footnotes, "footnote")
+    skipped = dict(sheet.skipped)
+    for index, text in zip(foot_rows, footnotes, strict=True):
+        skipped[index] = f"表格下方的注释行（{text[:40]}），不是企业数据"
+    context = replace(
+        sheet.context, role=role, month=month, year=year, title_lines=tuple(titles),
+        conditions=tuple(_grid.conditions(titles)), footnotes=tuple(footnotes),
+        unit_hints=tuple(hints),
+    )  # fmt: skip
+    return replace(sheet, context=context, skipped=skipped)

@@ -1,0 +1,250 @@
+"""What surrounds the table on a sheet, and shapes mujun must not read.
+
+Title and condition lines above the table, footnotes below it, units stated in either, the
+sheet's role from its name, merged cells, and a transposed table (firms along a row).
+
+Only the first and last rows are looked at (a few dozen), so this costs nothing on large sheets.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+_EDGE_ROWS = 40
+_SHAPE_ROWS = 60
+_FOOTNOTE_START = re.compile(
+    r"^(注|说明|备注|附注|数据来源|资料来源|来源|填表|制表|审核|负责人|单位负责人|统计负责人|联系|"
+    r"报出日期|打印|导出|以上|本表|[*※#]|\d[.、）)]\s*\D)"
+)
+_KEY_VALUE = re.compile(
+    r"([^\s:：，,；;]{1,16})\s*[:：]\s*"
+    r"([^\s，,；;]+(?:\s*(?:至|到|~|～|—|－|-)\s*[^\s，,；;]+)?)"
+)
+_UNIT = re.compile(
+    r"(金额|面积|用地|电量|用电量|能耗|排放量|数量|计量)?单位\s*(?:[:：]|为|是|均为)\s*"
+    r"([^\s,，;；、)）。:：]+)"
+)
+_UNIT_PHRASE = re.compile(r"(?:均|全部|以上\w*)?以\s*([^\s,，;；、。以]{1,6}?)\s*(?:为单位|计)")
+_USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_FIRM = re.compile(r"(有限公司|有限责任公司|股份公司|集团|厂|合作社)$")
+_MONTH = re.compile(r"^(?:\d{4}\s*年\s*)?(1[0-2]|0?[1-9])\s*月份?$")
+_CN_MONTHS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
+_YEAR = re.compile(r"^((?:19|20)\d{2})\s*年?(?:度)?(?:数据|明细)?$")
+_ROLES = (
+    ("summary", re.compile(r"汇总|合计|总表|总计|全年|年度合计")),
+    ("detail", re.compile(r"明细|清单|详情|台账")),
+    ("notes", re.compile(r"说明|注释|填表|目录|封面|指标解释|口径")),
+)
+
+
+@dataclass(frozen=True)
+class UnitHint:
+    """A unit stated outside the header: ``金额单位：万元`` above, ``注：单位为公顷`` below."""
+
+    label: str
+    """What it is the unit of, as written ("金额", "面积", …), or "" when not said."""
+    unit: str
+    where: str
+    """``title`` (above the table) or ``footnote`` (below it)."""
+    text: str
+    """The line it was read from."""
+
+
+@dataclass(frozen=True)
+class SheetContext:
+    """What a sheet says around its table, and how it was read — data for the field level."""
+
+    format: str = ""
+    """How the file was read, e.g. "xlsx", "xls（Excel 5.0/95 / BIFF5…）", "csv（GB18030…）"."""
+    role: str = "data"
+    """From the sheet's name: ``month``, ``year``, ``summary``, ``detail``, ``notes``, ``data``."""
+    month: int | None = None
+    year: int | None = None
+    title_lines: tuple[str, ...] = ()
+    """Lines above the table (title, condition rows), cells of a row joined by two spaces."""
+    conditions: tuple[tuple[str, str], ...] = ()
+    """``key：value`` pairs of the title lines, e.g. ("入库日期", "2024-01-01至2024-12-31")."""
+    footnotes: tuple[str, ...] = ()
+    """Lines below the table (注：…, 制表人：…); never data rows."""
+    unit_hints: tuple[UnitHint, ...] = ()
+    sheets: tuple[str, ...] = ()
+    """The file's visible sheets, in order (to tell monthly, summary and detail sheets apart)."""
+    hidden_sheets: tuple[str, ...] = ()
+    """The file's hidden sheets: not read."""
+    notes: tuple[str, ...] = ()
+    """How the file was read, for the report (hidden sheets skipped, merged cells filled…)."""
+
+    @property
+    def unit_hint(self) -> str | None:
+        """The first unit stated outside the header, if any."""
+        return self.unit_hints[0].unit if self.unit_hints else None
+
+    def condition(self, key: str) -> str | None:
+        """The value of a ``key：value`` title line, e.g. ``condition("入库日期")``."""
+        return next((v for k, v in self.conditions if k == key), None)
+
+
+def sheet_role(name: str | None) -> tuple[str, int | None, int | None]:
+    """(role, month, year) from a sheet name: "3月" → month 3, "汇总" → summary."""
+    text = unicodedata.normalize("NFKC", name or "").strip()
+    if found := _MONTH.match(text):
+        return "month", int(found.group(1)), None
+    for i, cn in enumerate(_CN_MONTHS, start=1):
+        if text in (f"{cn}月", f"{cn}月份"):
+            return "month", i, None
+    if found := _YEAR.match(text):
+        return "year", None, int(found.group(1))
+    for role, pattern in _ROLES:
+        if pattern.search(text):
+            return role, None, None
+    return "data", None, None
+
+
+def _cells(row: tuple[str | None, ...]) -> list[str]:
+    return [t for c in row if c is not None and (t := unicodedata.normalize("NFKC", c).strip())]
+
+
+def _is_title(cells: list[str]) -> bool:
+    """A line above the header: one text (maybe merged across), or only ``key：value`` cells."""
+    if len(set(cells)) == 1:
+        return True
+    return len(cells) <= 4 and all(re.search(r"[:：]", c) for c in cells)
+
+
+def _is_footnote(cells: list[str]) -> bool:
+    """A line below the table: 注/说明/制表人… or ``key：value`` cells, and no firm code."""
+    if not cells or len(cells) > 4 or any(_USCC.match(c.upper()) for c in cells):
+        return False
+    if _FOOTNOTE_START.match(cells[0]) or _UNIT.search(cells[0]):
+        return True
+    return all(re.search(r"[:：]", c) for c in cells)
+
+
+def surroundings(grid: pl.DataFrame) -> tuple[list[str], list[str], list[int]]:
+    """Title lines, footnote lines and the grid rows the footnotes occupy."""
+    top = grid.head(_EDGE_ROWS).rows()
+    titles: list[str] = []
+    for row in top:
+        cells = _cells(row)
+        if not cells:
+            continue
+        if not _is_title(cells):
+            break
+        line = "  ".join(dict.fromkeys(cells))
+        if line not in titles:
+            titles.append(line)
+    else:
+        titles = []  # no table below: nothing is a title
+    start = max(0, grid.height - _EDGE_ROWS)
+    bottom = grid.slice(start).rows()
+    notes: list[tuple[int, str]] = []
+    for offset in range(len(bottom) - 1, -1, -1):
+        cells = _cells(bottom[offset])
+        if not cells:
+            continue
+        if not _is_footnote(cells):
+            break
+        notes.append((start + offset, "  ".join(dict.fromkeys(cells))))
+    notes.reverse()
+    return titles, [t for _, t in notes], [i for i, _ in notes]
+
+
+def conditions(lines: list[str]) -> list[tuple[str, str]]:
+    """``key：value`` pairs of title lines."""
+    out = []
+    for line in lines:
+        for key, value in _KEY_VALUE.findall(unicodedata.normalize("NFKC", line)):
+            out.append((key, value))
+    return out
+
+
+def unit_hints(lines: list[str], where: str) -> list[UnitHint]:
+    """Units stated in lines: ``金额单位：万元``, ``单位：亩``, ``注：面积以公顷计``."""
+    out = []
+    for line in lines:
+        text = unicodedata.normalize("NFKC", line)
+        for label, unit in _UNIT.findall(text):
+            out.append(UnitHint(label, unit, where, line))
+        for unit in _UNIT_PHRASE.findall(text):
+            if not any(h.unit == unit for h in out):
+                out.append(UnitHint("", unit, where, line))
+    return out
+
+
+def transposed(grid: pl.DataFrame) -> tuple[int, int, str] | None:
+    """(row, count, kind) when firms run along a row instead of down a column.
+
+    A row holding two or more USCCs (or three firm names) while no column holds two is a
+    table whose indicators are rows and firms are columns.
+    """
+    head = grid.head(_SHAPE_ROWS)
+    if head.width < 3 or head.height < 2:
+        return None
+    cells = head.select(
+        pl.all().cast(pl.String).str.normalize("NFKC").str.strip_chars().str.to_uppercase()
+    )
+    labelled = cells.filter(
+        pl.col(cells.columns[0]).is_not_null()
+        & (pl.sum_horizontal(pl.all().is_not_null().cast(pl.Int32)) >= 2)
+    )
+    if labelled.height < 3:  # a one-firm table (header + one row) is not evidence
+        return None
+    for pattern, kind, least in (
+        (_USCC.pattern, "统一社会信用代码", 2),
+        (_FIRM.pattern, "企业名称", 3),
+    ):
+        hits = cells.select(pl.all().str.contains(pattern).fill_null(False))
+        by_column = hits.sum().row(0)
+        if max(by_column, default=0) >= 2:
+            continue
+        by_row = hits.select(pl.sum_horizontal(pl.all())).to_series()
+        if by_row.max() is not None and int(by_row.max()) >= least:  # type: ignore[arg-type]
+            return int(by_row.arg_max() or 0), int(by_row.max()), kind  # type: ignore[arg-type]
+    return None
+
+
+def fill_merged(
+    grid: pl.DataFrame, merges: list[tuple[int, int, int, int]], *, first_row: int, first_col: int
+) -> tuple[pl.DataFrame, list[str]]:
+    """Copy each vertically merged range's value down its own rows (and nowhere else).
+
+    ``merges`` are (first row, first column, last row, last column) in sheet coordinates;
+    only the range's first column carries the value, so only it is filled, and only into
+    empty cells.
+    """
+    spans: dict[int, list[tuple[int, int]]] = {}
+    described = []
+    for r1, c1, r2, _c2 in merges:
+        top, bottom, col = r1 - first_row, r2 - first_row, c1 - first_col
+        if r2 <= r1 or col < 0 or col >= grid.width or top < 0 or top >= grid.height:
+            continue
+        spans.setdefault(col, []).append((top, min(bottom, grid.height - 1)))
+        described.append(f"{_letters(c1)}{r1}:{_letters(c1)}{r2}")
+    if not spans:
+        return grid, []
+    filled = {}
+    for col, ranges in spans.items():
+        source = np.arange(grid.height)
+        for top, bottom in ranges:
+            source[top + 1 : bottom + 1] = top
+        name = grid.columns[col]
+        moved = grid.get_column(name).gather(pl.Series(source))
+        filled[name] = pl.coalesce(pl.col(name), pl.lit(moved))
+    grid = grid.with_columns(**filled)
+    shown = "、".join(described[:5]) + ("等" if len(described) > 5 else "")
+    return grid, [
+        f"合并单元格 {len(described)} 处（{shown}）：值已填入该合并区域的每一行（仅限区域内）"
+    ]
+
+
+def _letters(col: int) -> str:
+    n, letters = col + 1, ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
