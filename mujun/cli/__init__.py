@@ -2,7 +2,8 @@
 
 One module per stage registers its commands on the shared app: ``ingest`` (import),
 ``score`` (score, demo), ``cycle`` (run, publish, adjust, runs, history, ...), ``policy``
-(levers, targets), ``report`` (export, card), ``profiles`` and ``whatif``.
+(levers, targets), ``report`` (export, card), ``profiles``, ``whatif`` and ``web``
+(serve, users).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from mujun.cli import (  # noqa: F401
     profiles,
     report,
     score,
+    web,
 )
 from mujun.cli._app import app, state
 from mujun.cli._console import err, out, print_frame

@@ -9,10 +9,13 @@ import polars as pl
 import typer
 
 from mujun.cli._app import app
-from mujun.cli._console import out, print_frame
+from mujun.cli._console import err, out, print_frame
 from mujun.cli.options import DbOption, YearOption
 from mujun.policy import KIND_NAMES, evaluate_levers, evaluate_targets, load_context
+from mujun.policy.targets import read_regional
 from mujun.profiles import load_profile
+from mujun.profiles.periods import for_year
+from mujun.profiles.periods import notes as period_notes
 from mujun.report import write_table, write_workbook
 from mujun.store import Store
 
@@ -59,13 +62,33 @@ def levers(
 
 
 @app.command()
-def targets(year: YearOption, profile: Annotated[str, typer.Option(help="Profile name or path.")],
-            db: DbOption = None) -> None:  # fmt: skip
-    """Compare a published year's region aggregates with the plan's targets."""
-    prof = load_profile(profile)
+def targets(
+    year: YearOption,
+    profile: Annotated[str, typer.Option(help="Profile name or path.")],
+    regional: Annotated[
+        Path | None,
+        typer.Option(help="Regional figures: 年度, 指标, 数值, 单位, 来源 (, 范围) (.csv/.xlsx)."),
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write every column (.xlsx, .csv, .parquet).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Compare a published year with the plan's targets (firm aggregates, regional, cases)."""
+    prof = for_year(load_profile(profile), year)
+    for note in period_notes(prof, year):
+        err.print(note, markup=False, highlight=False)
+    table = read_regional(regional) if regional is not None else None
     with Store.open(db, read_only=True) as store:
-        frame = evaluate_targets(store, year=year, profile=prof)
+        frame = evaluate_targets(store, year=year, profile=prof, regional=table)
     shown = frame.select(
-        "范围", "指标", "单位", "实际值", "目标年度", "目标值", "完成进度", "差距", "已达标"
-    )
+        "范围", "指标", "单位", "实际值", "目标年度", "目标值", "期别", "完成进度", "差距",
+        "已达标", "统计口径", "说明",
+    )  # fmt: skip
     print_frame(shown, f"{year} 年度目标完成情况（数据年度 {year + prof.data_year_offset}）")
+    if out_path is not None:
+        if out_path.suffix.lower() == ".xlsx":
+            write_workbook(out_path, {"目标完成情况": frame}, headers={})
+        else:
+            write_table(frame, out_path)
+        out.print(f"目标完成情况 / targets: {out_path}", markup=False)

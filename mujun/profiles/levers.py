@@ -6,13 +6,31 @@ over a year's published snapshot.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from mujun.profiles._base import Conditions, PositiveFloat, RuleId, Share, Strict
+from mujun.profiles._base import Conditions, Divisions, PositiveFloat, RuleId, Share, Strict
+from mujun.schema import NUMERIC_MEASURES
 
 NonNegative = Annotated[float, Field(ge=0)]
+
+
+class Period(Strict):
+    """A policy's validity period (有效期), both days included."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    source: str = ""
+    """Where the period is written (e.g. "丽政发〔2021〕30号：有效期至2023年12月31日")."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            msg = f"period ends ({self.end}) before it starts ({self.start})"
+            raise ValueError(msg)
+        return self
 
 
 # ---- subsidies (per project) ---- #
@@ -213,6 +231,14 @@ class Levers(Strict):
     thresholds: tuple[ThresholdList, ...] = ()
     idle: tuple[IdleList, ...] = ()
     admission: tuple[AdmissionTest, ...] = ()
+    periods: dict[str, Period] = Field(default_factory=dict)
+    """Rule id → the lever's own validity period, where it differs from the profile's."""
+
+    def rule_ids(self) -> set[str]:
+        """Every lever rule's id."""
+        groups: list[tuple[Strict, ...]] = [getattr(self, f) for f in type(self).model_fields
+                                            if f != "periods"]  # fmt: skip
+        return {str(getattr(r, "id", "")) for g in groups for r in g}
 
     def class_labels_used(self) -> set[str]:
         """Every class label the levers name (checked against the profile's classes)."""
@@ -236,29 +262,148 @@ AGGREGATES = (
     "tax_per_mu", "va_per_mu", "output_per_mu", "labour_productivity", "rd_intensity",
     "va_rate", "energy_per_va",
 )  # fmt: skip
+"""Ratio aggregates over a population's firms: Σ numerator ÷ Σ denominator."""
+CASE_MEASURES = {
+    "opened": "核定（列入整治）企业数",
+    "planned": "已制定方案企业数",
+    "rectified": "整治提升完成企业数",
+    "exited": "淘汰退出企业数",
+    "closed": "评价销号企业数",
+    "done": "完成整治（销号或淘汰）企业数",
+    "done_share": "整治任务完成比例",
+    "freed_land_mu": "腾出用地",
+    "freed_energy_tce": "腾出用能",
+}
+"""What a `cases` target counts, cumulatively from the plan's start to the data year's end."""
+
+
+class Population(Strict):
+    """The firms a target counts. Default: the 规上 firms the profile evaluates.
+
+    Each field narrows the population; every one left at its default keeps all firms.
+    """
+
+    evaluated: bool = True
+    """Only firms the year's published evaluation scored (不参评 — industries out of scope,
+    exempt utilities — are left out). A year without a published evaluation (a base year)
+    falls back to the profile's ``[scope]`` industries, and the result says so."""
+    size: Literal["above_scale", "below_scale", "all"] = "above_scale"
+    """规上 only, 规下 only, or both."""
+    industry_in: Divisions = ()
+    """GB/T 4754-2017 codes the target covers (``["13-43"]`` for 制造业)."""
+    industry_not_in: Divisions = ()
+    cohorts: tuple[str, ...] = ()
+    """Cohort ids of the published evaluation (empty: any)."""
+    where: Conditions = ()
+    """Further conditions every counted firm meets."""
 
 
 class Target(Strict):
-    """A plan target for a region aggregate in one year (Σ numerator ÷ Σ denominator)."""
+    """A plan target (规划目标) and how its actual value is measured.
 
-    indicator: str
-    """One of `AGGREGATES` (over 规上 firms, or ``scope`` firms)."""
+    ``kind``:
+
+    - ``ratio``: an aggregate of `AGGREGATES`, Σ numerator ÷ Σ denominator over the population;
+    - ``count``: firms of the population meeting ``where`` (亿元以上企业 400 家);
+    - ``total``: Σ ``measure`` over the population (规上工业增加值, for growth targets);
+    - ``share``: the part meeting ``where`` as a % of the population, by Σ ``measure`` or,
+      with ``measure = "firms"``, by firm count (有研发投入企业占比 48 %);
+    - ``regional``: a figure of the regional table (``mujun targets --regional``), or a ratio
+      of two of its figures × ``scale`` (R&D 经费 ÷ 地区生产总值);
+    - ``cases``: a cumulative count or sum of rectification cases (`CASE_MEASURES`).
+
+    ``form``: ``level`` compares the value itself; ``change`` its % change from the base
+    year's value; ``annual_change`` the average yearly % change since the base year.
+    """
+
+    id: RuleId | None = None
     label: str
     unit: str
-    year: int
-    """Plan year; compared with the evaluation whose data year is this year."""
-    value: float
+    """Unit of the target value (for ``change`` forms: "%")."""
+    kind: Literal["ratio", "count", "total", "share", "regional", "cases"] = "ratio"
+    indicator: str | None = None
+    """``ratio``: one of `AGGREGATES`; ``regional``: the figure's name in the table;
+    ``cases``: one of `CASE_MEASURES`."""
+    denominator: str | None = None
+    """``regional`` only: the figure divided by (e.g. "地区生产总值")."""
+    scale: PositiveFloat = 1.0
+    """``regional`` ratio only: multiplier (100 for a %)."""
+    measure: str | None = None
+    """``total`` and ``share``: the fact summed, or ``firms`` (share by firm count)."""
+    where: Conditions = ()
+    """``count`` and ``share``: the firms counted in the numerator."""
+    lists: tuple[str, ...] = ()
+    """``cases`` only: watch-list rule ids whose cases count (empty: all)."""
+    cumulative: bool = True
+    """``cases`` only: count steps from the plan's start (after ``base_year``, else from the
+    profile period's first year) to the plan year; false: within the plan year alone (每年)."""
+    form: Literal["level", "change", "annual_change"] = "level"
+    year: int | None = None
+    """Plan year (data year the target is for); or give ``by_year``."""
+    value: float | None = None
+    by_year: dict[int, float] = Field(default_factory=dict)
+    """Per-year targets of a plan period, e.g. ``{ 2022 = 120, 2023 = 150, 2024 = 175 }``."""
     direction: Literal["at_least", "at_most"] = "at_least"
     base_year: int | None = None
+    """Data year the ``change`` forms compare with; cases count from the year after it."""
     base_value: float | None = None
-    scope: Literal["above_scale", "all", "park"] = "above_scale"
-    """``park``: computed per park (Shizuishan's 园区 targets)."""
+    """The base year's value when the plan publishes it; else the regional table's figure
+    named like the target's ``label`` (or ``indicator`` for regional targets), else the
+    stored facts of the base year. For cumulative ``cases`` counts: the count reached by the
+    base year (奉化 累计淘汰 17 家 in 2020), added to the cases since."""
+    population: Population = Population()
+    by_park: bool = False
+    """Computed per park (园区) from the facts' ``park`` (Shizuishan's 园区 targets); regional
+    figures are looked up per park by the table's 范围 column."""
+    scope: Literal["above_scale", "all", "park"] | None = None
+    """Shorthand of older profiles: ``all`` = both sizes, ``park`` = ``by_park`` over all
+    sizes; ``above_scale`` = the default."""
     source: str = ""
 
-    @field_validator("indicator")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        if value not in AGGREGATES:
-            msg = f"unknown aggregate {value!r}; use one of {list(AGGREGATES)}"
-            raise ValueError(msg)
-        return value
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems: list[str] = []
+        if self.kind == "ratio" and self.indicator not in AGGREGATES:
+            problems.append(f"ratio targets need `indicator`, one of {list(AGGREGATES)}")
+        if self.kind == "regional" and not self.indicator:
+            problems.append("regional targets need `indicator` (the figure's name in the table)")
+        if self.kind == "cases" and self.indicator not in CASE_MEASURES:
+            problems.append(f"cases targets need `indicator`, one of {list(CASE_MEASURES)}")
+        if self.kind in ("total", "share") and not self.measure:
+            problems.append(f"{self.kind} targets need `measure`")
+        if self.kind in ("count", "share") and not self.where:
+            problems.append(f"{self.kind} targets need `where` (the firms counted)")
+        if self.measure not in (None, "firms") and self.measure not in NUMERIC_MEASURES:
+            problems.append(f"unknown measure {self.measure!r}")
+        if self.denominator is not None and self.kind != "regional":
+            problems.append("`denominator` is for regional targets only")
+        if (self.year is None) == (not self.by_year) or (self.year is None) != (self.value is None):
+            problems.append("give `year` and `value`, or `by_year`")
+        if self.form != "level" and self.base_year is None:
+            problems.append(f"form {self.form!r} needs `base_year`")
+        if self.kind == "cases" and self.form != "level":
+            problems.append("cases targets are cumulative levels (form = 'level')")
+        if self.kind == "cases" and (self.by_park or self.scope == "park"):
+            problems.append("cases targets are region-wide (no `by_park`)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def yearly(self) -> dict[int, float]:
+        """Plan year → target value."""
+        if self.year is not None and self.value is not None:
+            return {self.year: self.value}
+        return dict(self.by_year)
+
+    @property
+    def grouped_by_park(self) -> bool:
+        """Whether the target is evaluated per park."""
+        return self.by_park or self.scope == "park"
+
+    @property
+    def counted(self) -> Population:
+        """The population, with the ``scope`` shorthand applied."""
+        if self.scope in ("all", "park") and self.population.size == "above_scale":
+            return self.population.model_copy(update={"size": "all"})
+        return self.population

@@ -492,6 +492,16 @@ class Profile(Strict):
             for year, over in self.by_year.items()
             if {"by_year", "meta", "period"} & set(over)
         ]
+        if self.by_year and not problems:
+            from mujun.profiles.loader import merge_tables  # noqa: PLC0415 - loader imports us
+
+            base = self.model_dump(mode="json", exclude_none=True, exclude={"by_year"})
+            for year, over in sorted(self.by_year.items()):
+                try:
+                    Profile.model_validate(merge_tables(base, over))
+                except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                    first = str(exc).splitlines()
+                    problems.append(f"by_year.{year}: {' '.join(first[1:3]).strip()}")
         return problems
 
     def benchmark_for(self, indicator: str) -> Benchmark:

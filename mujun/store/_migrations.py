@@ -211,7 +211,6 @@ _V4: Final = [
     "CREATE OR REPLACE VIEW final_results AS SELECT * FROM final_results_asof(NULL)",
 ]
 
-
 _V5: Final = [
     # The web app (issue 15): users with a role and their counties, sessions, login attempts
     # (throttling), the audit log of every write, uploads being imported, and the app's secret.
@@ -256,5 +255,42 @@ _V5: Final = [
     "CREATE TABLE web_secrets (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
 ]
 
-MIGRATIONS: Final[dict[int, list[str]]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5}
+_V6: Final = [
+    # Rectification cases (issue 17): a watch-list entry followed across years, 核定 → 方案 →
+    # 整治提升 / 淘汰 → 评价销号, with the land and energy each step freed (mujun.store.cases).
+    """CREATE TABLE cases (
+        case_id INTEGER PRIMARY KEY,
+        uscc VARCHAR NOT NULL,
+        name VARCHAR,
+        list_id VARCHAR NOT NULL,          -- the watch list's rule id
+        list_label VARCHAR NOT NULL,
+        evaluation_year INTEGER NOT NULL,  -- the year whose list confirmed it (核定)
+        run_id INTEGER,                    -- the published run the list was read from
+        reason VARCHAR,                    -- what the list was decided on
+        township VARCHAR,
+        park VARCHAR,
+        land_mu DOUBLE,                    -- held when confirmed (what 淘汰 frees by default)
+        energy_tce DOUBLE,
+        status VARCHAR NOT NULL CHECK (status IN ('confirmed', 'planned', 'rectifying',
+                                                  'exited', 'closed', 'withdrawn')),
+        deadline DATE,                     -- the plan's deadline (整改期限)
+        opened_by VARCHAR NOT NULL,
+        opened_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE case_steps (
+        step_id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL,
+        step VARCHAR NOT NULL CHECK (step IN ('confirmed', 'planned', 'rectifying', 'exited',
+                                              'closed', 'withdrawn')),
+        year INTEGER NOT NULL,             -- the calendar year the step happened
+        step_date DATE,
+        deadline DATE,
+        measure VARCHAR,                   -- 一企一策 plan, or how (兼并重组, 整体腾退, ...)
+        freed_land_mu DOUBLE,
+        freed_energy_tce DOUBLE,
+        note VARCHAR,
+        who VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL)""",
+]
+
+MIGRATIONS: Final[dict[int, list[str]]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6}
 SCHEMA_VERSION: Final = max(MIGRATIONS)
