@@ -8,6 +8,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from mujun.cycle import CHANGE_COLUMNS, YearStatus
 from mujun.ingest import FactsRead
 from mujun.ingest.importer import ImportResult
 from mujun.profiles import Profile
@@ -40,30 +41,144 @@ def print_by_year(frame: pl.DataFrame, title: str) -> None:
 
 
 def print_runs(frame: pl.DataFrame) -> None:
+    """Runs with their state in Chinese (内部审核稿 / 公示稿 / 认定稿 / 已取代)."""
     shown = frame.select(
-        pl.col("run_id").alias("run"),
+        pl.col("run_id").alias("运行"),
         pl.col("evaluation_year").alias("评价年度"),
+        pl.col("data_year").alias("数据年度"),
         pl.col("profile_name").alias("方法"),
-        pl.col("status").alias("状态"),
+        pl.col("state_label").alias("状态"),
         pl.col("firms").alias("企业数"),
         pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M").alias("生成时间"),
         pl.concat_str(
             pl.when(pl.col("superseded_by").is_not_null()).then(
-                pl.format("superseded by {}", pl.col("superseded_by"))
+                pl.format("被运行 {} 取代", pl.col("superseded_by"))
             ),
-            pl.when(~pl.col("binding")).then(pl.lit("advisory")),
+            pl.when(~pl.col("binding")).then(pl.lit("仅供参考")),
             pl.col("note"),
-            separator="; ",
+            separator="；",
             ignore_nulls=True,
         ).alias("说明"),
     )
-    print_frame(shown, "runs")
+    print_frame(shown, "评价运行", nowrap=("运行", "状态"))
 
 
-def print_frame(frame: pl.DataFrame, title: str) -> None:
+def print_reviews(frame: pl.DataFrame, title: str) -> None:
+    """Adjustments a rescore could not carry: what was decided and what the engine says now."""
+    print_frame(
+        frame.select(
+            pl.col("uscc").alias("统一社会信用代码"),
+            pl.col("name").alias("企业名称"),
+            pl.format("{}→{}", pl.col("decided_on"), pl.col("to_class")).alias("原调档"),
+            pl.col("reason").alias("理由"),
+            pl.col("engine_class").fill_null("未参评").alias("本次评价等级"),
+        ),
+        title,
+    )
+
+
+def print_changes(frame: pl.DataFrame, title: str) -> None:
+    """Firms whose class changed between the posted list and the decision."""
+    print_frame(frame.rename(CHANGE_COLUMNS), title)
+
+
+_OUTCOME_NAMES = {"upheld": "异议成立", "rejected": "异议不成立"}
+
+
+def print_objections(frame: pl.DataFrame, title: str) -> None:
+    """The objection log of a year."""
+    print_frame(
+        frame.select(
+            pl.col("objection_id").alias("编号"),
+            pl.col("uscc").alias("统一社会信用代码"),
+            pl.col("name").alias("企业名称"),
+            pl.col("received").cast(pl.String).alias("收到日期"),
+            pl.col("from_whom").alias("异议人"),
+            pl.col("claim").alias("异议内容"),
+            pl.col("evidence").alias("证明材料"),
+            pl.col("outcome").replace_strict(_OUTCOME_NAMES, default="未处理").alias("处理结果"),
+            pl.col("decision_note").alias("处理意见"),
+            pl.col("decided_by").alias("处理人"),
+            pl.col("batch_id").alias("更正数据批次"),
+            pl.col("run_id").alias("重新评价运行"),
+        ),
+        title,
+    )
+
+
+def print_status(status: YearStatus) -> None:
+    """A year's cycle at a glance: stage, batches, runs, notice, objections, adjustments."""
+    year = status.year
+    out.print(f"{year} 年度评价进度：{status.stage_label}", markup=False, style="bold")
+    print_frame(
+        status.batches.select(
+            pl.col("batch_id").alias("批次"),
+            pl.col("data_year").alias("数据年度"),
+            pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M").alias("入库时间"),
+            pl.col("rows").alias("企业数"),
+            pl.col("rejected").alias("导入拒绝（行）"),
+            pl.col("problems").alias("导入问题合计（行）"),
+        ),
+        "事实数据批次",
+    )
+    if status.runs.height:
+        print_runs(status.runs)
+    for posted in status.notices:
+        out.print(
+            f"公示（运行 {posted.run_id}）：{posted.start} 至 {posted.end}，{posted.issuer}；"
+            f"异议受理 {posted.contact}",
+            markup=False,
+        )
+    if status.objections.height:
+        print_objections(status.objections, f"异议（未处理 {status.open_objections} 项）")
+    if status.adjustments.height:
+        print_frame(
+            status.adjustments.select(
+                pl.col("adjustment_id").alias("编号"),
+                pl.col("run_id").alias("运行"),
+                pl.col("uscc").alias("统一社会信用代码"),
+                pl.col("name").alias("企业名称"),
+                pl.format("{}→{}", pl.col("from_class"), pl.col("to_class")).alias("调档"),
+                pl.col("reason").alias("理由"),
+                pl.col("objection_id").alias("异议编号"),
+                pl.col("who").alias("决定人"),
+            ),
+            "人工调档",
+        )
+    if status.reviews.height:
+        print_reviews(status.reviews, f"运行 {status.working_run} 待决定的人工调档")
+    out.print(_next_step(status), markup=False)
+
+
+def _next_step(status: YearStatus) -> str:
+    year = status.year
+    steps = {
+        "no_run": f"下一步：mujun run --year {year} --profile … 评价并存为内部审核稿",
+        "draft": (
+            f"下一步：审核内部审核稿（mujun export --year {year} --state draft），"
+            f"然后 mujun notice --year {year} --start … --end … --contact … --issuer … 公示"
+        ),
+        "notice": (
+            f"下一步：处理异议（mujun objection decide --id …），然后 mujun final --year {year}"
+            if status.open_objections
+            else f"下一步：公示期满后 mujun final --year {year} 认定"
+        ),
+        "final": (
+            f"已认定（运行 {status.final_run}）；运行 {status.working_run} 为认定后的新一稿"
+            if status.working_run not in (None, status.final_run)
+            else f"已认定（运行 {status.final_run}）：mujun levers --year {year} 政策兑现"
+        ),
+    }
+    if status.reviews.height:
+        return f"下一步：mujun review --year {year} --firm … --keep/--drop 决定待决定的调档"
+    return steps[status.stage]
+
+
+def print_frame(frame: pl.DataFrame, title: str, *, nowrap: tuple[str, ...] = ()) -> None:
+    """A frame as a table; ``nowrap`` columns are never folded (states, classes)."""
     table = Table(title=title)
     for col in frame.columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col in nowrap)
     for row in frame.iter_rows():
         table.add_row(*(cell(v) for v in row))
     out.print(table)

@@ -1,17 +1,19 @@
-"""Store stage: yearly snapshots in one DuckDB file (drafts, publishing, history)."""
+"""Store stage: yearly snapshots in one DuckDB file (draft, 公示, 认定, history)."""
 
 from mujun.store.db import DB_ENV, Store, default_db_path
 from mujun.store.queries import (
+    Selected,
     aggregates,
     consecutive,
     facts_of_years,
     history,
     published_results,
+    select_run,
+    selected_results,
     streak,
     transition_matrix,
 )
 from mujun.store.snapshots import (
-    adjust,
     batch_facts,
     batch_problems,
     export_run,
@@ -25,11 +27,14 @@ from mujun.store.snapshots import (
     save_facts,
     save_run,
 )
+from mujun.store.states import STATE_LABELS, Notice
 
 __all__ = [
     "DB_ENV",
+    "STATE_LABELS",
+    "Notice",
+    "Selected",
     "Store",
-    "adjust",
     "aggregates",
     "batch_facts",
     "batch_problems",
@@ -48,6 +53,8 @@ __all__ = [
     "runs",
     "save_facts",
     "save_run",
+    "select_run",
+    "selected_results",
     "streak",
     "transition_matrix",
 ]

@@ -59,18 +59,19 @@ class Store:
         *,
         read_only: bool = False,
         timeout: float | None = None,
+        create: bool = True,
     ) -> Store:
-        """Open (and, for writing, create) the store at ``path``.
+        """Open (and, for writing, create unless ``create`` is false) the store at ``path``.
 
         Raises:
             StoreError: the file is missing (read-only), locked past the timeout, not a DuckDB
                 or not a mujun database, or made by a newer or older mujun.
         """
         path = Path(path) if path is not None else default_db_path()
-        if read_only and not path.is_file():
+        if (read_only or not create) and not path.is_file():
             msg = (
-                f"No mujun database at {path}.\nHint: `mujun run` creates one; pass --db or "
-                f"set {DB_ENV} to use another file."
+                f"{path} 处没有 mujun 数据库。\n提示：mujun import … --db 或 mujun run 会新建；"
+                f"用 --db 或环境变量 {DB_ENV} 指定其他文件。"
             )
             raise StoreError(msg)
         con = _connect(path, read_only=read_only, timeout=timeout)
@@ -88,27 +89,27 @@ class Store:
             if self._has_tables():
                 self.close()
                 msg = (
-                    f"{self.path} is a DuckDB file but not a mujun database.\n"
-                    "Hint: give mujun its own file with --db."
+                    f"{self.path} 是 DuckDB 文件，但不是 mujun 数据库。\n"
+                    "提示：用 --db 给 mujun 单独的文件。"
                 )
                 raise StoreError(msg)
             if self.read_only:
-                msg = f"{self.path} is an empty database.\nHint: `mujun run` fills it."
+                msg = f"{self.path} 是空数据库。\n提示：mujun run 会写入评价结果。"
                 raise StoreError(msg)
             self._migrate(0)
             return
         if version > SCHEMA_VERSION:
             msg = (
-                f"{self.path} was written by a newer mujun (schema v{version}); this mujun "
-                f"{engine_version()} reads up to v{SCHEMA_VERSION}.\n"
-                "Hint: upgrade mujun (pip install -U mujun) to open this database."
+                f"{self.path} 由更新版本的 mujun 写入（schema v{version}）；本机 mujun "
+                f"{engine_version()} 只能读取到 v{SCHEMA_VERSION}。\n"
+                "提示：升级 mujun（pip install -U mujun）后再打开。"
             )
             raise StoreError(msg)
         if version < SCHEMA_VERSION:
             msg = (
-                f"{self.path} was written by an older mujun (schema v{version}); this mujun "
-                f"{engine_version()} uses v{SCHEMA_VERSION}.\n"
-                f"Hint: run `mujun db upgrade --db {self.path}` (it keeps a backup copy first)."
+                f"{self.path} 由较早版本的 mujun 写入（schema v{version}）；本机 mujun "
+                f"{engine_version()} 使用 v{SCHEMA_VERSION}。\n"
+                f"提示：运行 mujun db upgrade --db {self.path}（升级前先备份原文件）。"
             )
             raise StoreError(msg)
 
@@ -177,7 +178,7 @@ class Store:
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         if self.read_only:
-            msg = f"{self.path} is open read-only.\nHint: this is a bug in the caller."
+            msg = f"{self.path} 以只读方式打开，不能写入（mujun 内部错误，请报告）。"
             raise StoreError(msg)
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -238,9 +239,8 @@ def _connect(path: Path, *, read_only: bool, timeout: float | None) -> duckdb.Du
                 raise _open_error(path, exc) from None
             if time.monotonic() >= deadline:
                 msg = (
-                    f"{path} is busy: another mujun process is writing to it "
-                    f"(waited {limit:g} s).\nHint: try again when it has finished, or raise "
-                    f"{TIMEOUT_ENV}."
+                    f"{path} 正忙：另一个 mujun 进程正在写入（已等待 {limit:g} 秒）。\n"
+                    f"提示：等它完成后再试，或调大环境变量 {TIMEOUT_ENV}。"
                 )
                 raise StoreError(msg) from None
             time.sleep(_POLL_SECONDS)
@@ -251,15 +251,14 @@ def _connect(path: Path, *, read_only: bool, timeout: float | None) -> duckdb.Du
 def _open_error(path: Path, exc: Exception) -> StoreError:
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return StoreError(
-        f"Cannot open {path} as a mujun database: {first}\n"
-        "Hint: check the path; a damaged file can be restored from its backup or from an "
-        "exported snapshot (mujun snapshot import)."
+        f"无法把 {path} 作为 mujun 数据库打开：{first}\n"
+        "提示：检查路径；损坏的文件可从备份或导出的快照（mujun snapshot import）恢复。"
     )
 
 
 def _write_error(path: Path, exc: Exception) -> StoreError:
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return StoreError(
-        f"Could not write to {path}: {first}\nNothing was changed: the previous state is intact.\n"
-        "Hint: check free disk space and that the file is writable."
+        f"无法写入 {path}：{first}\n没有任何改动：数据库保持上一次提交的状态。\n"
+        "提示：检查磁盘剩余空间和文件是否可写。"
     )

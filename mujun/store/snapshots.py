@@ -11,12 +11,26 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from mujun.errors import DataError, StoreError
 from mujun.profiles.models import Profile
 from mujun.schema import FACT_SCHEMA, Col, canonical_columns, item_col
 from mujun.store.db import Store, engine_version
+from mujun.store.states import (
+    STATE_LABELS,
+    carry_adjustments,
+    close_reviews,
+    final_run,
+    now,
+    open_notice,
+    reviews,
+    reviews_message,
+    run_row,
+    set_state,
+    working_run,
+)
 
 RESULT_COLUMNS = (
     "uscc", "name", "county", "township", "park", "industry_code", "above_scale", "land_mu",
@@ -30,10 +44,6 @@ RESULT_COLUMNS = (
 
 def _marks(n: int) -> str:
     return ", ".join("?" * n)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
 
 
 def fingerprint(facts: pl.DataFrame, /) -> str:
@@ -74,8 +84,8 @@ def save_facts(
     years = facts.get_column("year").unique().drop_nulls().to_list()
     if len(years) != 1:
         msg = (
-            f"Facts to store must be of one data year, got {sorted(years)}.\n"
-            "Hint: store each year's facts separately."
+            f"一批入库的事实数据只能属于一个数据年度，这里有 {sorted(years)}。\n"
+            "提示：按数据年度分别入库。"
         )
         raise DataError(msg)
     canonical = facts.select(canonical_columns(facts.columns)).with_columns(
@@ -85,7 +95,7 @@ def save_facts(
         batch_id = store.next_id("batches", "batch_id")
         con.execute(
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?)",
-            [batch_id, years[0], _now(), json.dumps(sources, ensure_ascii=False), facts.height],
+            [batch_id, years[0], now(), json.dumps(sources, ensure_ascii=False), facts.height],
         )
         con.register("_facts", canonical.sort("uscc"))
         con.execute(f"INSERT INTO facts SELECT {batch_id}, * FROM _facts")
@@ -145,8 +155,13 @@ def save_run(
     batch_id: int | None = None,
     history_batch_id: int | None = None,
     note: str | None = None,
+    who: str | None = None,
 ) -> int:
     """Store an engine result as a draft run; returns the run id.
+
+    In the same transaction, the year's manual adjustments are re-applied to the new run where
+    the engine class they were decided on is unchanged, and listed for review where it is not
+    (`mujun.store.states.carry_adjustments`), so a rescore never loses a decision.
 
     Rows are written in USCC order so that DuckDB's per-row-group min/max skip most of the
     table when one firm's history is read.
@@ -172,22 +187,33 @@ def save_run(
     with store.transaction() as con:
         run_id = store.next_id("runs", "run_id")
         con.execute(
-            f"INSERT INTO runs VALUES ({_marks(12)}, 'draft', ?, NULL, NULL, ?, ?)",
+            f"INSERT INTO runs VALUES ({_marks(12)}, 'draft', ?, NULL, NULL, ?, ?, ?, NULL)",
             [
                 run_id, evaluation_year, evaluation_year + profile.data_year_offset,
                 profile.meta.name, profile.content_hash(),
                 json.dumps(profile.model_dump(mode="json"), ensure_ascii=False),
                 engine_version(), pl.__version__, input_fingerprint, batch_id,
-                history_batch_id, _now(), profile.binding, result.height, note,
+                history_batch_id, now(), profile.binding, result.height, note, who,
             ],
         )  # fmt: skip
+        _save_classes(con, run_id, profile.model_dump(mode="json"))
         con.register("_core", core)
         con.execute(f"INSERT INTO results SELECT {run_id}, * FROM _core")
         con.register("_items", items)
         con.execute(f"INSERT INTO result_items SELECT {run_id}, * FROM _items")
         con.unregister("_core")
         con.unregister("_items")
+        carry_adjustments(store, run_id)
     return run_id
+
+
+def _save_classes(con: duckdb.DuckDBPyConnection, run_id: int, profile: dict[str, Any]) -> None:
+    """The run's classes, best first (names of adjusted classes, the class above one)."""
+    classes = profile["classification"]["classes"]
+    con.executemany(
+        "INSERT INTO run_classes VALUES (?, ?, ?, ?)",
+        [[run_id, c["label"], c.get("name"), i] for i, c in enumerate(classes)],
+    )
 
 
 def run_info(store: Store, run_id: int, /) -> dict[str, Any]:
@@ -196,140 +222,105 @@ def run_info(store: Store, run_id: int, /) -> dict[str, Any]:
     Raises:
         StoreError: no such run.
     """
-    rows = store.frame(f"SELECT * FROM runs WHERE run_id = {int(run_id)}")
-    if rows.is_empty():
-        msg = f"There is no run {run_id} in {store.path}.\nHint: `mujun runs` lists them."
-        raise StoreError(msg)
-    return rows.row(0, named=True)
+    return run_row(store, run_id)
 
 
 def runs(store: Store, /, *, year: int | None = None) -> pl.DataFrame:
-    """All runs (optionally of one evaluation year), newest first."""
+    """All runs (optionally of one evaluation year), newest first, with their state's name."""
     where = f"WHERE evaluation_year = {int(year)}" if year is not None else ""
-    return store.frame(
+    labels = pl.DataFrame(
+        {"status": list(STATE_LABELS), "state_label": list(STATE_LABELS.values())}
+    )
+    frame = store.frame(
         "SELECT run_id, evaluation_year, data_year, profile_name, substr(profile_hash, 1, 12) "
-        "AS profile_hash, status, binding, firms, created_at, published_at, superseded_by, note "
+        "AS profile_hash, status, binding, firms, created_at, published_at, superseded_by, note, "
+        "created_by, decided_by, batch_id "
         f"FROM runs {where} ORDER BY run_id DESC"
     )
+    return frame.join(labels, on="status", how="left", maintain_order="left")
 
 
-def _latest(store: Store, year: int, status: str) -> int | None:
-    row = store.first_row(
-        "SELECT max(run_id) FROM runs WHERE evaluation_year = ? AND status = ?", [year, status]
-    )
-    return int(row[0]) if row and row[0] is not None else None
-
-
-def _draft(store: Store, year: int, run_id: int | None, *, action: str) -> int:
-    """The draft run to publish or adjust: the one given, else the year's latest draft.
+def _target(store: Store, year: int, run_id: int | None) -> int:
+    """The run to decide: the one given, else the year's working run (`working_run`).
 
     Raises:
-        StoreError: there is none, it belongs to another year, or it is not a draft (published
-            and superseded runs are immutable).
+        StoreError: there is none, it belongs to another year, or it is final or superseded.
     """
-    target = run_id if run_id is not None else _latest(store, year, "draft")
+    target = run_id if run_id is not None else working_run(store, year)
     if target is None:
         msg = (
-            f"No draft run for evaluation year {year} to {action}; published years are "
-            "immutable.\nHint: `mujun run --year …` scores a new draft (publish it with "
-            "--supersede to replace the published one)."
+            f"评价年度 {year} 没有可认定的内部审核稿或公示稿。\n"
+            f"提示：mujun run --year {year} 重新评价得到新的内部审核稿；已认定的结果不会被覆盖。"
         )
         raise StoreError(msg)
-    info = run_info(store, target)
+    info = run_row(store, target)
     if info["evaluation_year"] != year:
-        msg = f"Run {target} is for evaluation year {info['evaluation_year']}, not {year}."
+        msg = f"运行 {target} 属于评价年度 {info['evaluation_year']}，不是 {year}。"
         raise StoreError(msg)
-    if info["status"] != "draft":
+    if info["status"] not in ("draft", "notice"):
         msg = (
-            f"Run {target} is {info['status']} and immutable; only drafts can be {action}ed.\n"
-            "Hint: score the year again to get a new draft."
+            f"运行 {target} 是{STATE_LABELS[info['status']]}，不可更改；只有内部审核稿或公示稿"
+            f"可以认定。\n提示：mujun run --year {year} 重新评价得到新的内部审核稿。"
         )
         raise StoreError(msg)
     return target
 
 
 def published_run(store: Store, year: int, /) -> int | None:
-    """The published run of an evaluation year, if any."""
-    return _latest(store, year, "published")
+    """The year's 认定 run, if any."""
+    return final_run(store, year)
 
 
 def publish(
-    store: Store, /, *, year: int, run_id: int | None = None, supersede: bool = False
-) -> tuple[int, int | None]:
-    """Publish a draft run (default: the year's latest draft).
-
-    Returns:
-        The published run and the run it superseded (if any).
-
-    Raises:
-        StoreError: no draft to publish, the run is not a draft of that year, or the year is
-            already published and ``supersede`` was not given.
-    """
-    with store.transaction() as con:
-        target = _draft(store, year, run_id, action="publish")
-        current = published_run(store, year)
-        if current is not None and not supersede:
-            msg = (
-                f"Evaluation year {year} is already published (run {current}); a published year "
-                "is never overwritten.\nHint: pass --supersede to publish run "
-                f"{target} in its place (run {current} is kept, marked superseded)."
-            )
-            raise StoreError(msg)
-        if current is not None:
-            con.execute(
-                "UPDATE runs SET status = 'superseded', superseded_by = ? WHERE run_id = ?",
-                [target, current],
-            )
-        con.execute(
-            "UPDATE runs SET status = 'published', published_at = ? WHERE run_id = ?",
-            [_now(), target],
-        )
-    return target, current
-
-
-def adjust(
     store: Store,
     /,
     *,
     year: int,
-    uscc: str,
-    to_class: str,
-    reason: str,
-    who: str,
     run_id: int | None = None,
-) -> tuple[int, str]:
-    """Record a manual grade adjustment on a draft run; returns (run id, previous class).
+    supersede: bool = False,
+    confirm: bool = False,
+    who: str | None = None,
+) -> tuple[int, int | None]:
+    """Decide a run as the year's final list (认定); default: the year's working run.
+
+    The year's adjustments are carried to the run first; open reviews refuse the decision
+    unless ``confirm`` (then the engine's class stands for them, recorded as confirmed).
+
+    Returns:
+        The final run and the final run it superseded (if any).
 
     Raises:
-        StoreError: no draft run, the run is published or superseded (immutable), the firm is
-            not in it or has no class, the class is unknown, or no reason is given.
+        StoreError: no run to decide, the run is not a draft or notice of that year, the year is
+            already final and ``supersede`` was not given, or reviews are open.
     """
-    if not reason.strip():
-        msg = 'A manual adjustment needs a reason.\nHint: --reason "…" (it is published).'
-        raise StoreError(msg)
-    with store.transaction() as con:
-        target = _draft(store, year, run_id, action="adjust")
-        info = run_info(store, target)
-        labels = [c["label"] for c in json.loads(info["profile_json"])["classification"]["classes"]]
-        if to_class not in labels:
-            msg = f"Class {to_class!r} is not one of {labels} (profile {info['profile_name']})."
+    with store.transaction():
+        target = _target(store, year, run_id)
+        current = final_run(store, year)
+        if current is not None and not supersede:
+            msg = (
+                f"评价年度 {year} 已认定（运行 {current}），认定结果不会被覆盖。\n"
+                f"提示：加 --supersede 以运行 {target} 取代之（运行 {current} 保留，标为已取代）。"
+            )
             raise StoreError(msg)
-        row = store.first_row(
-            "SELECT final_class, eval_status FROM final_results WHERE run_id = ? AND uscc = ?",
-            [target, uscc],
+        carry_adjustments(store, target)
+        waiting = reviews(store, run_id=target).filter(pl.col("status") == "open")
+        if waiting.height and not confirm:
+            raise StoreError(reviews_message(waiting, target, step="认定"))
+        close_reviews(
+            store,
+            waiting.get_column("review_id").to_list(),
+            status="confirmed",
+            who=who or "unknown",
+            note="认定时确认：采用本次评价结果，原调档不适用",
         )
-        if row is None:
-            msg = f"Firm {uscc} is not in run {target}.\nHint: check the USCC."
-            raise StoreError(msg)
-        if row[1] not in ("ranked", "graded_as"):
-            msg = f"Firm {uscc} has no class in run {target} ({row[0]}: {row[1]})."
-            raise StoreError(msg)
-        adjustment_id = store.next_id("adjustments", "adjustment_id")
-        con.execute(
-            "INSERT INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [adjustment_id, target, uscc, row[0], to_class, reason.strip(), who, _now()],
-        )
-    return target, str(row[0])
+        stamp = now()
+        posted = open_notice(store, year)
+        if posted is not None and posted.run_id != target:  # a rescore replaces the posted list
+            set_state(store, posted.run_id, "superseded", superseded_by=target)
+        if current is not None:
+            set_state(store, current, "superseded", superseded_by=target)
+        set_state(store, target, "final", published_at=stamp, decided_by=who)
+    return target, current
 
 
 # ---- export and import (Parquet) ---- #
@@ -371,7 +362,10 @@ def import_run(store: Store, folder: str | Path, /) -> int:
     ]
     missing = [n for n in needed if not (folder / n).is_file()]
     if missing:
-        msg = f"{folder} is not a mujun snapshot export: missing {missing}."
+        msg = (
+            f"{folder} 不是 mujun 导出的快照：缺少 {', '.join(missing)}。\n"
+            "提示：用 mujun snapshot export --run … --out 文件夹 导出。"
+        )
         raise StoreError(msg)
     meta = json.loads((folder / "run.json").read_text("utf-8"))
     results = pl.read_parquet(folder / "results.parquet")
@@ -388,7 +382,7 @@ def import_run(store: Store, folder: str | Path, /) -> int:
                 [
                     batch_id,
                     meta["data_year"],
-                    _now(),
+                    now(),
                     json.dumps([{"file": str(folder)}]),
                     facts.height,
                 ],
@@ -397,23 +391,31 @@ def import_run(store: Store, folder: str | Path, /) -> int:
             con.execute(f"INSERT INTO facts SELECT {batch_id}, * FROM _facts")
         run_id = store.next_id("runs", "run_id")
         con.execute(
-            f"INSERT INTO runs VALUES ({_marks(10)}, NULL, ?, 'draft', ?, NULL, NULL, ?, ?)",
+            f"INSERT INTO runs VALUES ({_marks(10)}, NULL, ?, 'draft', ?, NULL, NULL, ?, ?, "
+            "NULL, NULL)",
             [
                 run_id, meta["evaluation_year"], meta["data_year"], meta["profile_name"],
                 meta["profile_hash"], meta["profile_json"], meta["engine_version"],
-                meta["polars_version"], meta["input_fingerprint"], batch_id, _now(),
+                meta["polars_version"], meta["input_fingerprint"], batch_id, now(),
                 meta["binding"], meta["firms"], note,
             ],
         )  # fmt: skip
+        _save_classes(con, run_id, json.loads(meta["profile_json"]))
         for table, frame in (("results", results), ("result_items", items)):
             con.register("_in", frame)
             con.execute(f"INSERT INTO {table} SELECT {run_id}, * FROM _in")
             con.unregister("_in")
         if adjustments.height:
+            # Objections and carried-from ids point into the other database: the imported
+            # adjustments are this database's decisions, with the engine class they were on.
             first = store.next_id("adjustments", "adjustment_id")
             con.register("_adj", adjustments.with_row_index("i"))
+            con.register("_res", results.select("uscc", "class_label"))
             con.execute(
-                f"INSERT INTO adjustments SELECT {first} + i, {run_id}, uscc, from_class, "
-                "to_class, reason, who, created_at FROM _adj"
+                f"INSERT INTO adjustments SELECT {first} + i, {run_id}, a.uscc, a.from_class, "
+                "a.to_class, a.reason, a.who, a.created_at, r.class_label, NULL, NULL "
+                "FROM _adj a LEFT JOIN _res r USING (uscc) ORDER BY i"
             )
+            con.unregister("_res")
+            con.unregister("_adj")
     return run_id

@@ -49,7 +49,7 @@ def _state(db: Path) -> tuple[object, ...]:
             store.first_row("SELECT count(*), max(run_id) FROM runs"),
             store.first_row("SELECT count(*) FROM batches"),
             store.first_row("SELECT count(*) FROM results"),
-            store.first_row("SELECT count(*) FROM runs WHERE status = 'published'"),
+            store.first_row("SELECT count(*) FROM runs WHERE status = 'final'"),
         )
 
 
@@ -70,8 +70,8 @@ def test_full_disk_gives_one_error_and_keeps_the_last_committed_state(tmp_path: 
     )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
-    assert "Error: Could not write to" in done.stderr
-    assert "Nothing was changed" in done.stderr
+    assert "Error: 无法写入" in done.stderr
+    assert "没有任何改动" in done.stderr
     assert _state(db) == before
 
 
@@ -115,4 +115,4 @@ def test_database_folder_that_cannot_be_made(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
-    assert "Cannot open" in done.stderr
+    assert "无法把" in done.stderr and "作为 mujun 数据库打开" in done.stderr

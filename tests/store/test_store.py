@@ -13,11 +13,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from mujun import load_profile, score
+from mujun import cycle, load_profile, score
 from mujun.errors import StoreError
 from mujun.store import (
     Store,
-    adjust,
     batch_problems,
     export_run,
     fingerprint,
@@ -33,6 +32,7 @@ from mujun.store import (
     transition_matrix,
 )
 from mujun.store._migrations import MIGRATIONS, SCHEMA_VERSION
+from mujun.store.snapshots import RESULT_COLUMNS
 from mujun.testing import facts, make_facts
 
 PROFILE = load_profile("zhejiang_baseline")
@@ -75,7 +75,9 @@ def _make_v1(path: Path) -> None:
 
 def test_older_database_is_refused_then_upgraded_with_backup(db: Path) -> None:
     _make_v1(db)
-    with pytest.raises(StoreError, match=r"(?s)older mujun \(schema v1\).*mujun db upgrade"):
+    with pytest.raises(
+        StoreError, match=r"(?s)较早版本的 mujun 写入（schema v1）.*mujun db upgrade"
+    ):
         Store.open(db)
     before, after, backup = Store.upgrade(db)
     assert (before, after) == (1, SCHEMA_VERSION)
@@ -92,7 +94,7 @@ def test_newer_database_is_refused(db: Path) -> None:
     con = duckdb.connect(str(db))
     con.execute("INSERT INTO schema_versions VALUES (99, now(), '9.9')")
     con.close()
-    with pytest.raises(StoreError, match=r"(?s)newer mujun \(schema v99\).*upgrade mujun"):
+    with pytest.raises(StoreError, match=r"(?s)更新版本的 mujun 写入（schema v99）.*升级 mujun"):
         Store.open(db, read_only=True)
 
 
@@ -102,16 +104,16 @@ def test_foreign_files_are_refused(db: Path, content: bytes | None) -> None:
         con = duckdb.connect(str(db))
         con.execute("CREATE TABLE other (x INT)")
         con.close()
-        match = "not a mujun database"
+        match = "不是 mujun 数据库"
     else:
         db.write_bytes(content)
-        match = "Cannot open"
+        match = "无法把"
     with pytest.raises(StoreError, match=match):
         Store.open(db)
 
 
 def test_missing_database_read_only(db: Path) -> None:
-    with pytest.raises(StoreError, match="No mujun database"):
+    with pytest.raises(StoreError, match="没有 mujun 数据库"):
         Store.open(db, read_only=True)
 
 
@@ -121,14 +123,14 @@ def test_publish_refuses_overwrite_and_supersedes_explicitly(db: Path) -> None:
     with Store.open(db) as store:
         first = _store_year(store, frame, 2024)
         second = _store_year(store, frame, 2024, publish_it=False)
-        with pytest.raises(StoreError, match=r"(?s)already published.*--supersede"):
+        with pytest.raises(StoreError, match=r"(?s)已认定.*--supersede"):
             publish(store, year=2024)
         assert publish(store, year=2024, supersede=True) == (second, first)
         listed = runs(store).select("run_id", "status", "superseded_by").rows()
-        assert listed == [(second, "published", None), (first, "superseded", second)]
-        with pytest.raises(StoreError, match="only drafts"):
+        assert listed == [(second, "final", None), (first, "superseded", second)]
+        with pytest.raises(StoreError, match="已取代，不可更改"):
             publish(store, year=2024, run_id=first, supersede=True)
-        with pytest.raises(StoreError, match="No draft run"):
+        with pytest.raises(StoreError, match="没有可认定的内部审核稿或公示稿"):
             publish(store, year=2024)
         assert published_results(store, 2024).height == 50, "superseded run's rows are kept"
         assert store.first_row("SELECT count(*) FROM results") == (100,)
@@ -138,30 +140,30 @@ def test_adjustments_on_drafts_only_and_kept_as_history(db: Path) -> None:
     frame = make_facts(60, seed=2)
     with Store.open(db) as store:
         run_id = _store_year(store, frame, 2024, publish_it=False)
-        row = published_or_draft = store.frame(
+        uscc, before = store.frame(
             f"SELECT uscc, class_label FROM results WHERE run_id = {run_id} "
             "AND eval_status = 'ranked' ORDER BY uscc LIMIT 1"
         ).row(0)
-        del published_or_draft
-        uscc, before = row
         target = "A" if before != "A" else "D"
-        assert adjust(store, year=2024, uscc=uscc, to_class=target, reason="异议复核", who="t") == (
-            run_id,
-            before,
+        done = cycle.adjust(
+            store, year=2024, uscc=uscc, to_class=target, reason="异议复核", who="t"
         )
-        assert (
-            adjust(store, year=2024, uscc=uscc, to_class="B", reason="再次复核", who="t")[1]
-            == target
-        )
-        with pytest.raises(StoreError, match="not one of"):
-            adjust(store, year=2024, uscc=uscc, to_class="Z", reason="x", who="t")
-        with pytest.raises(StoreError, match="needs a reason"):
-            adjust(store, year=2024, uscc=uscc, to_class="B", reason="  ", who="t")
-        with pytest.raises(StoreError, match="not in run"):
-            adjust(store, year=2024, uscc="913310230000000000", to_class="B", reason="x", who="t")
+        assert (done.run_id, done.from_class, done.state) == (run_id, before, "draft")
+        again = cycle.adjust(store, year=2024, uscc=uscc, to_class="B", reason="再次复核", who="t")
+        assert again.from_class == target
+        with pytest.raises(StoreError, match="不是 A、B、C、D 之一"):
+            cycle.adjust(store, year=2024, uscc=uscc, to_class="Z", reason="x", who="t")
+        with pytest.raises(StoreError, match="理由"):
+            cycle.adjust(store, year=2024, uscc=uscc, to_class="C", reason="  ", who="t")
+        with pytest.raises(StoreError, match="不在运行"):
+            cycle.adjust(
+                store, year=2024, uscc="913310230000000000", to_class="B", reason="x", who="t"
+            )
+        with pytest.raises(StoreError, match="已是 B 类"):
+            cycle.adjust(store, year=2024, uscc=uscc, to_class="B", reason="x", who="t")
         publish(store, year=2024)
-        with pytest.raises(StoreError, match="immutable"):
-            adjust(store, year=2024, uscc=uscc, to_class="C", reason="x", who="t")
+        with pytest.raises(StoreError, match="认定稿不可更改"):
+            cycle.adjust(store, year=2024, uscc=uscc, to_class="C", reason="x", who="t")
         final = published_results(store, 2024).filter(pl.col("uscc") == uscc).row(0, named=True)
         assert (final["final_class"], final["class_label"], final["adjusted"]) == (
             "B",
@@ -169,6 +171,54 @@ def test_adjustments_on_drafts_only_and_kept_as_history(db: Path) -> None:
             True,
         )
         assert store.first_row("SELECT count(*) FROM adjustments") == (2,)
+
+
+def _make_v3(path: Path) -> tuple[str, str]:
+    """A database as mujun wrote it at schema v3: a published run with one adjustment."""
+    frame = make_facts(40, seed=9)
+    result = score(frame, profile=PROFILE, year=2024).sort("uscc")
+    con = duckdb.connect(str(path))
+    for version in (1, 2, 3):
+        for statement in MIGRATIONS[version]:
+            con.execute(statement)
+        con.execute("INSERT INTO schema_versions VALUES (?, now(), '0.3')", [version])
+    con.execute(
+        "INSERT INTO runs VALUES (1, 2024, 2023, 'zhejiang_baseline', 'h', ?, '0.3', '1', 'f', "
+        "NULL, NULL, now(), 'published', true, now(), NULL, ?, NULL)",
+        [json.dumps(PROFILE.model_dump(mode="json"), ensure_ascii=False), result.height],
+    )
+    core = result.select(RESULT_COLUMNS).with_columns(
+        pl.col(pl.Enum).cast(pl.String), pl.col(pl.Categorical).cast(pl.String)
+    )
+    con.register("_core", core)
+    con.execute("INSERT INTO results SELECT 1, * FROM _core")
+    uscc, engine = core.filter(pl.col("class_label") == "C").select("uscc", "class_label").row(0)
+    con.execute(
+        "INSERT INTO adjustments VALUES (1, 1, ?, ?, 'B', '异议复核', 'old', now())",
+        [uscc, engine],
+    )
+    con.close()
+    return uscc, engine
+
+
+def test_v3_database_upgrades_with_published_runs_becoming_final(db: Path) -> None:
+    uscc, engine = _make_v3(db)
+    before, after, backup = Store.upgrade(db)
+    assert (before, after) == (3, SCHEMA_VERSION) and backup is not None
+    with Store.open(db) as store:
+        assert runs(store).select("status", "state_label").rows() == [("final", "认定稿")]
+        firm = published_results(store, 2024).filter(pl.col("uscc") == uscc).row(0, named=True)
+        assert (firm["final_class"], firm["final_class_name"], firm["class_label"]) == (
+            "B",
+            PROFILE.class_names()["B"],
+            engine,
+        )
+        assert firm["final_next_class"] == "A" and firm["final_gap_to_next"] is None
+        assert store.first_row("SELECT engine_class FROM adjustments") == (engine,)
+        past = history(store, uscc)
+        assert past.select("class_label", "class_name").rows() == [
+            ("B", PROFILE.class_names()["B"])
+        ]
 
 
 # ---- queries ---- #
@@ -228,7 +278,7 @@ def test_export_import_round_trip(db: Path, tmp_path: Path) -> None:
         uscc = store.frame(
             f"SELECT uscc FROM results WHERE run_id = {run_id} AND eval_status = 'ranked' LIMIT 1"
         ).item()
-        adjust(store, year=2024, uscc=uscc, to_class="B", reason="复核", who="t")
+        cycle.adjust(store, year=2024, uscc=uscc, to_class="B", reason="复核", who="t")
         folder = export_run(store, run_id, tmp_path / "snap")
     assert json.loads((folder / "run.json").read_text("utf-8"))["run_id"] == run_id
     other = tmp_path / "other.duckdb"
@@ -247,7 +297,7 @@ def test_export_import_round_trip(db: Path, tmp_path: Path) -> None:
 # ---- crashes and concurrency ---- #
 def _state(db: Path) -> tuple[int, int, list[tuple[int, int, int]]]:
     with Store.open(db, read_only=True, timeout=60) as store:
-        published = store.first_row("SELECT count(*) FROM runs WHERE status = 'published'")
+        published = store.first_row("SELECT count(*) FROM runs WHERE status = 'final'")
         rows = store.frame(
             "SELECT r.run_id, r.firms, count(x.uscc) AS n FROM runs r "
             "LEFT JOIN results x USING (run_id) GROUP BY ALL ORDER BY run_id"
@@ -324,7 +374,7 @@ def test_busy_database_gives_clear_error(db: Path) -> None:
             env={**os.environ},
         )
         assert done.returncode != 0
-        assert "is busy: another mujun process is writing" in done.stderr
+        assert "正忙：另一个 mujun 进程正在写入" in done.stderr
     finally:
         holder.close()
 

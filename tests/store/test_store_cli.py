@@ -41,7 +41,7 @@ def test_yearly_cycle_through_the_cli(tmp_path: Path) -> None:
         ],
     )
     assert refused.exit_code != 0 and "last year" in str(refused.exception)
-    assert "stored as draft run 1" in _ok(
+    assert "已存为内部审核稿：运行 1" in _ok(
         "run",
         "--year",
         "2024",
@@ -52,9 +52,9 @@ def test_yearly_cycle_through_the_cli(tmp_path: Path) -> None:
         "--db",
         db,
     )
-    assert "draft" in _ok("runs", "--db", db)
-    assert "2024 年度已发布 run 1" in _ok("publish", "--year", "2024", "--db", db)
-    assert "stored as draft run 2" in _ok(
+    assert "内部审核稿" in _ok("runs", "--db", db)
+    assert "2024 年度已认定：运行 1" in _ok("publish", "--year", "2024", "--db", db)
+    assert "已存为内部审核稿：运行 2" in _ok(
         "run", "--year", "2024", "--profile", "huaian_2024", "--db", db
     )
     again = runner.invoke(app, ["publish", "--year", "2024", "--db", db])
@@ -79,14 +79,14 @@ def test_yearly_cycle_through_the_cli(tmp_path: Path) -> None:
         "--db",
         db,
     )
-    assert "superseding run 1" in _ok("publish", "--year", "2024", "--supersede", "--db", db)
+    assert "取代认定稿 运行 1" in _ok("publish", "--year", "2024", "--supersede", "--db", db)
     past = _ok("history", "--uscc", ranked, "--db", db)
     assert "2024" in past and "异议复核" in past
     assert "合计" in _ok("aggregates", "--year", "2024", "--db", db)
-    assert "schema v3" in _ok("db", "info", "--db", db)
+    assert "schema v" in _ok("db", "info", "--db", db)
     exported = tmp_path / "snap"
     _ok("snapshot", "export", "--run", "2", "--out", str(exported), "--db", db)
-    assert "imported as draft run 1" in _ok(
+    assert "已载入为内部审核稿：运行 1" in _ok(
         "snapshot", "import", str(exported), "--db", str(tmp_path / "copy.duckdb")
     )
 
@@ -95,7 +95,7 @@ def test_run_without_facts_or_previous_year_explains(tmp_path: Path) -> None:
     db = str(tmp_path / "x.duckdb")
     result = runner.invoke(app, ["run", "--year", "2024", "--profile", "tiantai", "--db", db])
     assert result.exit_code != 0
-    assert "No stored facts for data year 2023" in str(result.exception)
+    assert "没有数据年度 2023 的事实数据" in str(result.exception)
     make_facts(30, seed=2, year=2023).write_parquet(tmp_path / "f.parquet")
     result = runner.invoke(
         app,
@@ -169,4 +169,4 @@ def test_levers_and_targets_commands(tmp_path: Path) -> None:
     missing = runner.invoke(
         app, ["targets", "--year", "2024", "--profile", "zhejiang_baseline", "--db", db]
     )
-    assert missing.exit_code != 0 and "no [[targets]]" in str(missing.exception)
+    assert missing.exit_code != 0 and "没有规划目标" in str(missing.exception)
