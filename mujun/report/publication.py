@@ -31,7 +31,17 @@ class YearView:
     facts: pl.DataFrame
     problems: pl.DataFrame
     previous: pl.DataFrame | None
-    """Last year's published results (same shape), if any."""
+    """Last year's 认定 results (same shape), if any."""
+    state: str = "final"
+    """The run's state as read: draft (内部审核稿), notice (公示稿, as posted), final (认定稿)
+    or superseded (`mujun.store.STATE_LABELS`)."""
+    notice: st.Notice | None = None
+    """The year's 公示 (dates, where to object, issuer), if it was posted."""
+
+    @property
+    def state_label(self) -> str:
+        """内部审核稿 / 公示稿 / 认定稿 / 已取代."""
+        return st.STATE_LABELS[self.state]
 
     @property
     def names(self) -> dict[str, str]:
@@ -39,19 +49,26 @@ class YearView:
         return self.profile.class_names()
 
 
-def load_year(store: st.Store, year: int, /) -> YearView:
-    """Read a published year with the exact profile it was scored with.
+def load_year(
+    store: st.Store, year: int, /, *, run: int | None = None, state: str | None = None
+) -> YearView:
+    """Read a year's run with the exact profile it was scored with.
+
+    Default: the 认定 run, else the run on 公示 (as posted: adjustments made during the notice
+    show in the 认定稿, not in the posted list); ``state="draft"``: the newest draft;
+    ``state="notice"`` / ``"final"``: that state; ``run``: that run.
 
     Raises:
-        StoreError: the year is not published.
+        StoreError: nothing matches (the message lists the year's runs and what to do).
     """
-    results = _final(st.published_results(store, year))
-    run_id = int(results.item(0, "run_id"))
-    run = st.run_info(store, run_id)
-    profile = Profile.model_validate(json.loads(run["profile_json"]))
+    chosen = st.select_run(store, year, run=run, state=state)
+    results = _final(st.selected_results(store, chosen))
+    run_id = chosen.run_id
+    info = st.run_info(store, run_id)
+    profile = Profile.model_validate(json.loads(info["profile_json"]))
     items = store.frame(f"SELECT * EXCLUDE (run_id) FROM result_items WHERE run_id = {run_id}")
     facts = store.frame(
-        f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {int(run['batch_id'] or -1)}"
+        f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {int(info['batch_id'] or -1)}"
     )
     try:
         previous = _final(st.published_results(store, year - 1))
@@ -64,13 +81,41 @@ def load_year(store: st.Store, year: int, /) -> YearView:
         results,
         items,
         facts,
-        st.batch_problems(store, run["batch_id"]),
+        st.batch_problems(store, info["batch_id"]),
         previous,
+        state=chosen.state,
+        notice=chosen.notice,
     )
 
 
 def _final(results: pl.DataFrame) -> pl.DataFrame:
-    return results.rename({"class_label": "class_engine"}).rename({"final_class": "class_label"})
+    """One truth per firm: class, its name, the class above and the gap follow the final class.
+
+    The engine's class stays as ``class_engine``; an adjusted firm has no score gap (its class
+    was decided, not ranked) and its 说明 says what changed and why.
+    """
+    adjusted = pl.col("adjusted").fill_null(False)
+    why = pl.format(
+        "人工调档 {}→{}：{}",
+        pl.col("adjusted_from"),
+        pl.col("final_class"),
+        pl.col("adjustment_reason"),
+    )
+    objection = pl.format("（异议第{}号）", pl.col("objection_id"))
+    return results.select(
+        pl.exclude(
+            "class_label", "final_class", "class_name", "final_class_name", "next_class",
+            "final_next_class", "gap_to_next", "final_gap_to_next", "adjustment_reason",
+        ),
+        pl.col("class_label").alias("class_engine"),
+        pl.col("final_class").alias("class_label"),
+        pl.col("final_class_name").alias("class_name"),
+        pl.col("final_next_class").alias("next_class"),
+        pl.col("final_gap_to_next").alias("gap_to_next"),
+        pl.when(adjusted)
+        .then(pl.concat_str([why, objection], ignore_nulls=True))
+        .alias("adjustment_reason"),
+    )  # fmt: skip
 
 
 # ---- sheets ---- #
