@@ -91,10 +91,15 @@ def legend(view: YearView, labels: Iterable[str], /) -> str:
 
 
 class _Sections:
-    """Section headings numbered in the order they are written (一、二、三 … without gaps)."""
+    """Section headings and table captions numbered in the order they are written, no gaps."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.tables = 0
+
+    def table(self, caption: str) -> str:
+        self.tables += 1
+        return f"表{self.tables} {caption}"
 
     def heading(self, title: str) -> str:
         self.count += 1
@@ -159,7 +164,7 @@ def region_report(view: YearView, path: str | Path, /, *, store: st.Store | None
         _table(
             table.select(counts),
             left=("乡镇（街道）",),
-            caption="表1 各乡镇（街道）分类企业数（家）",
+            caption=sec.table("各乡镇（街道）分类企业数（家）"),
         )
     )
     shares = [
@@ -171,17 +176,14 @@ def region_report(view: YearView, path: str | Path, /, *, store: st.Store | None
         _table(
             table.select(shares).rename({c: f"{c}（%）" for c in shares if c.endswith("占比")}),
             left=("乡镇（街道）",),
-            caption="表2 各乡镇（街道）分类占比与亩均效益",
+            caption=sec.table("各乡镇（街道）分类占比与亩均效益"),
             decimals=pub.decimals,
             percent=[f"{c}（%）" for c in shares if c.endswith("占比")],
         )
     )
     parts.append(_unclassified(view))
 
-    parts.append(f'<div class="keep">{sec.heading("主要指标分布与基准值（按评价类别）")}')
-    parts.append(
-        '<p class="note">每个评价类别单独作图，红色虚线为该类别的基准值。</p></div><div class="grid">'
-    )
+    figures = []
     for cid, cohort in p.cohorts.items():
         firms = view.results.filter(pl.col("cohort") == cid).select("uscc")
         for ind in cohort.used_indicators:
@@ -192,7 +194,7 @@ def region_report(view: YearView, path: str | Path, /, *, store: st.Store | None
             bench = values.get_column("benchmark").drop_nulls()
             several = bench.n_unique() > 1
             marker = float(bench.median()) if bench.len() else None  # type: ignore[arg-type]
-            parts.append(
+            figures.append(
                 "<figure>"
                 + svg.histogram(
                     values.get_column("value").to_list(),
@@ -203,7 +205,14 @@ def region_report(view: YearView, path: str | Path, /, *, store: st.Store | None
                 )
                 + "</figure>"
             )
-    parts.append("</div>")
+    parts.append(  # the heading stays with the first chart on one page
+        f'<div class="keep">{sec.heading("主要指标分布与基准值（按评价类别）")}'
+        '<p class="note">每个评价类别单独作图，红色虚线为该类别的基准值。</p>'
+        + "".join(figures[:1])
+        + '</div><div class="grid">'
+        + "".join(figures[1:])
+        + "</div>"
+    )
 
     if view.previous is not None:
         parts.append(_transition(view, sec, labels))
@@ -214,7 +223,11 @@ def region_report(view: YearView, path: str | Path, /, *, store: st.Store | None
         except MujunError:
             targets = None
         if targets is not None:
-            parts.append(sec.heading("目标完成情况") + _progress(targets))
+            parts.append(
+                f'<div class="keep">{sec.heading("目标完成情况")}'
+                + _progress(targets, sec.table("规划目标完成进度"))
+                + "</div>"
+            )
 
     ranked = class_list(view).filter(pl.col("rank").is_not_null())
     note = cap_note(p)
@@ -232,9 +245,19 @@ def region_report(view: YearView, path: str | Path, /, *, store: st.Store | None
     text_cols = ("企业名称", "乡镇（街道）", "评价类别")
     parts.append(
         f'<div class="keep">{sec.heading("综合得分前十名与后十名")}'
-        + _table(by_score.head(10), left=text_cols, caption="前十名", decimals=pub.decimals)
+        + _table(
+            by_score.head(10),
+            left=text_cols,
+            caption=sec.table("综合得分前十名"),
+            decimals=pub.decimals,
+        )
         + "</div>"
-        + _table(by_score.tail(10), left=text_cols, caption="后十名", decimals=pub.decimals)
+        + _table(
+            by_score.tail(10),
+            left=text_cols,
+            caption=sec.table("综合得分后十名"),
+            decimals=pub.decimals,
+        )
     )
     if note:
         parts.append(
@@ -287,18 +310,21 @@ def _transition(view: YearView, sec: _Sections, labels: list[str]) -> str:
     shown = {*pairs.get_column("from").to_list(), *pairs.get_column("to").to_list()}
     return (
         f'<div class="keep">{sec.heading(f"等级变动（{view.year - 1} → {view.year}，家）")}'
-        + _heat(matrix.rename({"from": f"{view.year - 1}＼{view.year}"}))
+        + _heat(
+            matrix.rename({"from": f"{view.year - 1}＼{view.year}"}),
+            sec.table("等级变动矩阵（家）"),
+        )
         + '<p class="note">行为上年等级，列为本年等级，单元格为企业数（家）。</p>'
         + legend(view, shown)
         + "</div>"
     )
 
 
-def _heat(matrix: pl.DataFrame) -> str:
+def _heat(matrix: pl.DataFrame, caption: str) -> str:
     numbers = [v for col in matrix.columns[1:] for v in matrix.get_column(col).to_list()]
     top = max(numbers, default=1) or 1
     head = "".join(f"<th>{escape(c)}</th>" for c in matrix.columns)
-    caption = "<caption>等级变动矩阵（家）</caption>"
+    caption = f"<caption>{escape(caption)}</caption>"
     rows = []
     for row in matrix.iter_rows():
         cells = [f'<th class="l">{escape(str(row[0]))}</th>']
@@ -309,7 +335,7 @@ def _heat(matrix: pl.DataFrame) -> str:
     return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _progress(targets: pl.DataFrame) -> str:
+def _progress(targets: pl.DataFrame, caption: str) -> str:
     rows = []
     for r in targets.iter_rows(named=True):
         share = r["完成进度"]
@@ -322,7 +348,8 @@ def _progress(targets: pl.DataFrame) -> str:
             f"{'' if share is None else f'{share:.0%}'}</td><td>{'已达标' if r['已达标'] else '未达标'}</td></tr>"
         )
     return (
-        '<table><thead><tr><th class="l">范围</th><th class="l">指标</th><th>实际值</th>'
+        f"<table><caption>{escape(caption)}</caption>"
+        '<thead><tr><th class="l">范围</th><th class="l">指标</th><th>实际值</th>'
         "<th>目标年度</th><th>目标值</th><th>完成进度</th><th>状态</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"

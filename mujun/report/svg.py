@@ -122,7 +122,7 @@ def histogram(
         counts[min(bins - 1, max(0, int((v - low) / step)))] += 1
     folded = sum(1 for v in data if v > high)
     top = max(counts) or 1
-    plot_w, plot_h = width - left - 10, height - bottom - 30
+    plot_w, plot_h = width - left - 30, height - bottom - 30  # room for the last tick
     parts = [f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>']
     bar = plot_w / bins
     for i, c in enumerate(counts):
