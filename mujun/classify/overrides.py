@@ -2,7 +2,9 @@
 
 Overrides (e.g. a firm building a ≥ 1亿 project is A) apply first and vetoes (e.g. a major
 safety accident means D) after them, so a veto always wins. Both apply to ranked and graded-as
-firms only; firms without a class (not evaluated, T) keep their special label.
+firms; a ``set`` rule marked ``reaches_ungraded`` also classes an ungraded (T) firm, and the
+rules after it then apply to that firm too. Other firms without a class (not evaluated, T)
+keep their special label.
 """
 
 from __future__ import annotations
@@ -37,12 +39,20 @@ def add_final_class(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
 
     index = computed
     rules = (*profile.overrides, *profile.vetoes)
+    ungraded = status == "ungraded"
     fired: list[pl.Expr] = []
     for rule in rules:
         moved = _apply(rule, index, position[rule.to])
-        fires = has_class & all_of(rule.when) & (moved != index)
+        # A rule acts on a firm with a class, or on an ungraded (T) firm where the rule reaches
+        # it; once a rule has given an ungraded firm a class, later rules (vetoes) act on it.
+        reach = has_class | index.is_not_null() | (ungraded & rule.reaches_ungraded)
+        changed = (
+            pl.when(index.is_null()).then(pl.lit(rule.kind == "set")).otherwise(moved != index)
+        )
+        fires = reach & all_of(rule.when) & changed
         fired.append(fires)
         index = pl.when(fires).then(moved).otherwise(index)
+    graded = has_class | index.is_not_null()
 
     label_of = dict(enumerate(cls.labels))
     labels = label_enum(profile)
@@ -50,7 +60,7 @@ def add_final_class(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     def label(expr: pl.Expr) -> pl.Expr:
         return expr.replace_strict(label_of, default=None, return_dtype=labels)
 
-    final = pl.when(has_class).then(label(index)).otherwise(pl.col(SPECIAL_LABEL))
+    final = pl.when(graded).then(label(index)).otherwise(pl.col(SPECIAL_LABEL))
     out = lf.with_columns(
         pl.when(has_class).then(label(computed)).alias(Col.CLASS_COMPUTED),
         final.alias(Col.CLASS),

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from mujun._exprs import first_match, gid_column, group_id
+from mujun.profiles.conditions import compare
 from mujun.profiles.models import Bound, Classification, Profile
 from mujun.schema import Col, item_col
 from mujun.score.cohorts import label_enum
@@ -21,8 +22,15 @@ RANKED = "_ranked"
 CLASS_INDEX = "_class_index"
 """Working column: the position of the firm's computed class (0 = best)."""
 # NOTE: totals are sums of float products; a firm exactly at a threshold may compute as
-# 79.99999999999999. Comparisons allow this much slack so the published boundary holds.
+# 79.99999999999999. Without a published precision, comparisons allow this much slack.
 _EPS = 1e-9
+
+
+def reaches(total: pl.Expr, threshold: float, digits: int | None) -> pl.Expr:
+    """Whether a total reaches a class threshold, at the published precision of totals."""
+    if digits is None:
+        return total + _EPS >= threshold
+    return compare(total, ">=", threshold, digits)
 
 
 def pool_columns(profile: Profile) -> list[str]:
@@ -59,7 +67,7 @@ def add_ranks(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     )
     n = pl.len().cast(pl.Int64)
     reached = [
-        (pl.col(Col.TOTAL) + _EPS >= cls.thresholds[label]).sum().cast(pl.Int64)
+        reaches(pl.col(Col.TOTAL), cls.thresholds[label], cls.score_digits).sum().cast(pl.Int64)
         for label in cls.labels[:-1]
         if cls.method == "threshold"
     ]

@@ -62,6 +62,9 @@ def evaluate_levers(ctx: Context, /) -> LeverResult:
         *(("watch", r, watchlists.class_intensity) for r in lv.class_intensity),
         *(("watch", r, watchlists.thresholds) for r in lv.thresholds),
         *(("watch", r, watchlists.idle) for r in lv.idle),
+        *(("watch", r, watchlists.firm_list) for r in lv.firm_lists),
+        *(("watch", r, watchlists.blocks) for r in lv.blocks),
+        *(("watch", r, watchlists.inspections) for r in lv.inspections),
         *(("admission", r, watchlists.admission) for r in lv.admission),
     ]
     parts = [overrides(ctx)] + [run(ctx, rule) for _, rule, run in steps]

@@ -15,6 +15,7 @@ from mujun.ingest import uscc as codes
 from mujun.ingest import values
 from mujun.ingest.read import read_sheets
 from mujun.profiles.models import Profile
+from mujun.score import measures
 
 ROW_SCHEMA = pl.Schema(
     {
@@ -61,7 +62,22 @@ INPUT_COLUMNS = {
     "land_tax_arrears_years": ("欠缴土地使用税年数", "land_tax_arrears_years"),
     "water_t": ("用水量（吨）", "water_t"),
     "gas_m3": ("用气量（立方米）", "gas_m3"),
+    "honours": ("认定称号", "企业称号", "荣誉称号", "honours"),
 }
+"""Per-firm inputs. ``honours``: designations such as 单项冠军、小巨人、拟上市、龙头骨干,
+separated by 、，,;； or spaces."""
+INSPECTION_COLUMNS = {
+    "uscc": ("统一社会信用代码", "uscc"),
+    "inspection_kind": ("检查类型", "执法类型", "inspection_kind"),
+    "finding": ("问题描述", "检查发现问题", "整改事项", "finding"),
+    "deadline": ("整改期限", "deadline"),
+    "rectified": ("是否整改完成", "整改完成", "rectified"),
+}
+"""Columns of an inspections table: one row per finding that must be rectified."""
+_TEXT_COLUMNS = frozenset(
+    {"uscc", "project_id", "project_name", "project_type", "industry_code", "industry",
+     "honours", "inspection_kind", "finding", "deadline", "rectified", "key_project"}
+)  # fmt: skip
 AVERAGE_COLUMNS = {
     "industry": ("行业代码", "行业", "industry"),
     "province_avg": ("全省同行业平均（万元/人）", "全省平均", "province_avg"),
@@ -120,6 +136,8 @@ class Context:
     projects: pl.DataFrame | None = None
     inputs: pl.DataFrame | None = None
     averages: pl.DataFrame | None = None
+    inspections: pl.DataFrame | None = None
+    """Inspection findings (节能监察, 环保执法, 质量监督, 安全生产), one row per finding."""
 
     @property
     def data_year(self) -> int:
@@ -143,6 +161,7 @@ def load_context(
     projects: Path | None = None,
     inputs: Path | None = None,
     averages: Path | None = None,
+    inspections: Path | None = None,
     results: pl.DataFrame | None = None,
     facts: pl.DataFrame | None = None,
 ) -> Context:
@@ -174,28 +193,13 @@ def load_context(
         facts = store.frame(
             f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {int(run['batch_id'] or -1)}"
         )
-    wanted = [
-        "uscc",
-        "tax_wan",
-        "revenue_wan",
-        "value_added_wan",
-        "output_wan",
-        "energy_tce",
-        "electricity_kwh",
-        "water_t",
-        "employees",
-        "construction_investment_wan",
-        "high_tech",
-        "chain_critical",
-        "key_cultivated",
-        "listed",
-        "specialized_sme",
-    ]
     # ``class_label`` is the class after manual adjustments; the engine's is kept apart.
     results = results.rename({"class_label": "class_engine"}).rename({"final_class": "class_label"})
-    firms = results.join(
-        facts.select(c for c in wanted if c in facts.columns), on="uscc", how="left"
-    )
+    # Every stored fact and derived measure the results lack, so list and eligibility rules can
+    # name any of them (land own/rented, flags, firm age, ...).
+    derived = measures.derive(measures.conform(facts.lazy(), source="facts")).collect()
+    extra = [c for c in derived.columns if c == "uscc" or c not in results.columns]
+    firms = results.join(derived.select(extra), on="uscc", how="left")
     return Context(
         store=store,
         year=year,
@@ -204,6 +208,7 @@ def load_context(
         projects=_table(projects, PROJECT_COLUMNS, key=("project_id", "uscc")),
         inputs=_table(inputs, INPUT_COLUMNS, key=("uscc",)),
         averages=_table(averages, AVERAGE_COLUMNS, key=("industry",)),
+        inspections=_table(inspections, INSPECTION_COLUMNS, key=("uscc",)),
     )
 
 
@@ -227,13 +232,7 @@ def _table(
         raise DataError.missing_columns(
             str(path), missing, hint=f"expected headers such as {[columns[k][0] for k in missing]}"
         )
-    numeric = [
-        c
-        for c in raw.columns
-        if c in columns
-        and c
-        not in ("uscc", "project_id", "project_name", "project_type", "industry_code", "industry")
-    ]
+    numeric = [c for c in raw.columns if c in columns and c not in _TEXT_COLUMNS]
     return raw.select(
         *(values.number(values.text(pl.col(c))).alias(c) for c in numeric),
         *(codes.normalise(values.text(pl.col(c))).alias(c) for c in raw.columns if c == "uscc"),

@@ -5,7 +5,11 @@ from __future__ import annotations
 import polars as pl
 
 from mujun.policy.context import ROW_SCHEMA, Context, outcome_rows, show
+from mujun.profiles.conditions import DEFAULT_DIGITS, compare
 from mujun.profiles.levers import ExtensionSubsidy, RenovationSubsidy, RentalSubsidy
+
+_DIGITS = DEFAULT_DIGITS
+"""Investment (万元) and floor area (m²) meet band limits at 2 decimals, as published."""
 
 
 def _projects(ctx: Context) -> pl.DataFrame:
@@ -43,9 +47,9 @@ def renovation(ctx: Context, rule: RenovationSubsidy) -> pl.DataFrame:
     invest = pl.col("equipment_investment_wan")
     band = pl.lit(None, pl.Int32)
     for i, b in reversed(list(enumerate(rule.bands))):
-        inside = invest >= b.min_wan
+        inside = compare(invest, ">=", b.min_wan, _DIGITS)
         if b.max_wan is not None:
-            inside = inside & (invest < b.max_wan)
+            inside = inside & compare(invest, "<", b.max_wan, _DIGITS)
         band = pl.when(inside).then(pl.lit(i, pl.Int32)).otherwise(band)
     label = pl.col("class_label")
     rate_up = pl.lit(0.0)
@@ -112,7 +116,7 @@ def rental(ctx: Context, rule: RentalSubsidy) -> pl.DataFrame:
         area * rule.yuan_per_m2_month * rule.months / 10000, pl.lit(rule.max_wan)
     )
     good_class = label.is_in(list(rule.classes)).fill_null(False)
-    big = (invest >= rule.min_project_investment_wan).fill_null(False)
+    big = compare(invest, ">=", rule.min_project_investment_wan, _DIGITS).fill_null(False)
     rented = (area > 0).fill_null(False)
     outcome = (
         pl.when(~rented)
@@ -145,7 +149,7 @@ def extension(ctx: Context, rule: ExtensionSubsidy) -> pl.DataFrame:
     if "extension_m2" not in projects.columns:
         return pl.DataFrame(schema=ROW_SCHEMA)
     area = pl.col("extension_m2")
-    eligible = (area >= rule.min_area_m2).fill_null(False)
+    eligible = compare(area, ">=", rule.min_area_m2, _DIGITS).fill_null(False)
     raw = pl.when(eligible).then(area * rule.yuan_per_m2 / 10000).otherwise(0.0)
     frame = projects.with_columns(raw.alias("_raw")).with_columns(
         pl.col("_raw").cum_sum().over("uscc", order_by="project_id").alias("_cum")

@@ -1,6 +1,8 @@
 """Watch lists per firm and project admission tests.
 
-Low efficiency, high carbon, region × industry guides, idle firms, tax arrears.
+Low efficiency, high carbon, region × industry guides, idle firms, tax arrears, firm lists by
+class and honours, low-efficiency blocks and inspection findings. Every list looks only at its
+declared population, and every limit is compared at its published precision.
 """
 
 from __future__ import annotations
@@ -8,18 +10,83 @@ from __future__ import annotations
 import polars as pl
 
 from mujun import store as st
+from mujun._exprs import first_match
 from mujun.policy.context import ROW_SCHEMA, Context, outcome_rows, show
-from mujun.profiles._base import expand_divisions
-from mujun.profiles.conditions import condition_expr
-from mujun.profiles.levers import (
-    AdmissionTest,
+from mujun.profiles.conditions import (
+    all_of,
+    any_of,
+    at_precision,
+    compare,
+    digits_for,
+    industry_match,
+    round_limit,
+)
+from mujun.profiles.levers import AdmissionTest
+from mujun.profiles.lists import (
+    LIST_MEASURES,
+    BlockList,
     ClassAndIntensityList,
+    FirmList,
     IdleList,
+    InspectionList,
+    ListPopulation,
     LowTaxList,
     ThresholdList,
 )
 
-_DIVISION = pl.col("industry_code").str.extract(r"^[A-Za-z]?(\d{2})", 1)
+_HONOUR_SEPARATORS = r"[、，,;；\s]+"
+
+
+def _ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    """Num ÷ den where both are known and den is positive, else null (never inf)."""
+    return pl.when(den > 0).then(num / den)
+
+
+def list_measures() -> dict[str, pl.Expr]:
+    """The measures lists compare with limits (see `LIST_MEASURES`), from a firm's facts."""
+    land, energy = pl.col("land_mu"), pl.col("energy_tce")
+    # NOTE: 规下 firms report revenue or output, rarely both; the guide's 规下 test is energy
+    # "per unit of revenue or output", so revenue is used where known, else output.
+    sales = pl.coalesce(
+        pl.when(pl.col("revenue_wan") > 0).then(pl.col("revenue_wan")), pl.col("output_wan")
+    )
+    return {
+        "tax_per_mu": _ratio(pl.col("tax_wan"), land),
+        "va_per_mu": _ratio(pl.col("value_added_wan"), land),
+        "output_per_mu": _ratio(pl.col("output_wan"), land),
+        "revenue_per_mu": _ratio(pl.col("revenue_wan"), land),
+        "energy_per_va": _ratio(energy, pl.col("value_added_wan")),
+        "energy_per_revenue": _ratio(energy, sales),
+        "energy_per_output": _ratio(energy, pl.col("output_wan")),
+    }
+
+
+def population_expr(pop: ListPopulation) -> pl.Expr:
+    """True for the firms a list looks at (reads a published year's firm rows)."""
+    keep = [pl.lit(value=True)]
+    if pop.industry_in:
+        keep.append(industry_match(pop.industry_in))
+    if pop.industry_not_in:
+        keep.append(~industry_match(pop.industry_not_in))
+    if pop.in_scope:
+        keep.append(pl.col("special_rule").cast(pl.String).fill_null("") != "out_of_scope")
+    if pop.evaluated:
+        keep.append(pl.col("eval_status").cast(pl.String).fill_null("") != "not_evaluated")
+    if pop.above_scale is not None:
+        keep.append(pl.col("above_scale").fill_null(value=False) == pop.above_scale)
+    if pop.cohorts:
+        keep.append(pl.col("cohort").cast(pl.String).is_in(list(pop.cohorts)).fill_null(False))
+    if pop.where:
+        keep.append(all_of(pop.where))
+    return pl.all_horizontal(keep)
+
+
+def _population(ctx: Context, pop: ListPopulation) -> pl.DataFrame:
+    return ctx.firms.filter(population_expr(pop))
+
+
+def _digits(rule: object, name: str) -> int | None:
+    return digits_for(name, getattr(rule, "digits", None))
 
 
 def _listed(
@@ -38,143 +105,348 @@ def _listed(
     )
 
 
+def honours(ctx: Context) -> pl.DataFrame:
+    """Each firm's designations from the inputs' 认定称号 (one row per firm and designation)."""
+    if ctx.inputs is None or "honours" not in ctx.inputs.columns:
+        return pl.DataFrame(schema={"uscc": pl.String, "honour": pl.String})
+    return (
+        ctx.inputs.select(
+            "uscc", pl.col("honours").str.split_by(pl.lit(_HONOUR_SEPARATORS), literal=False)
+        )
+        .explode("honours")
+        .select("uscc", pl.col("honours").str.strip_chars().alias("honour"))
+        .filter(pl.col("honour").is_not_null() & (pl.col("honour") != ""))
+        .unique(maintain_order=True)
+    )
+
+
+def holds_any(ctx: Context, wanted: tuple[str, ...]) -> pl.DataFrame:
+    """Firms holding one of ``wanted`` designations, with the ones they hold joined by 、."""
+    held = honours(ctx).filter(pl.col("honour").is_in(list(wanted)))
+    return held.group_by("uscc", maintain_order=True).agg(
+        pl.col("honour").str.join("、").alias("_honours")
+    )
+
+
+# ---- 低效企业 ---- #
 def low_tax(ctx: Context, rule: LowTaxList) -> pl.DataFrame:
     """Tax per mu at or below the firm's revenue tier for ``years`` consecutive data years."""
     years = list(range(ctx.data_year - rule.years + 1, ctx.data_year + 1))
     facts = st.facts_of_years(ctx.store, years).filter(pl.col("land_mu") > 0)
-    per_mu = pl.col("tax_wan") / pl.col("land_mu")
+    d_tax, d_rev = _digits(rule, "tax_per_mu"), _digits(rule, "revenue_wan")
     limit = pl.lit(None, pl.Float64)
     for tier in sorted(rule.tiers, key=lambda t: t.min_revenue_wan):
-        limit = (
-            pl.when(pl.col("revenue_wan").fill_null(0) >= tier.min_revenue_wan)
-            .then(pl.lit(tier.max_tax_per_mu))
-            .otherwise(limit)
-        )
-    yearly = facts.with_columns(per_mu.alias("_per_mu"), limit.alias("_limit"))
-    hits = yearly.filter((pl.col("_per_mu") <= pl.col("_limit")).fill_null(False)).select(
-        "uscc", pl.col("year").alias("y")
+        big = compare(pl.col("revenue_wan").fill_null(0), ">=", tier.min_revenue_wan, d_rev)
+        limit = pl.when(big).then(pl.lit(tier.max_tax_per_mu)).otherwise(limit)
+    yearly = facts.with_columns(
+        list_measures()["tax_per_mu"].alias("_per_mu"), limit.alias("_limit")
     )
+    hits = yearly.filter(
+        compare(pl.col("_per_mu"), "<=", pl.col("_limit"), d_tax).fill_null(False)
+    ).select("uscc", pl.col("year").alias("y"))
     streak = st.consecutive(hits, last=ctx.data_year, lookback=rule.years)
-    listed = streak.filter(pl.col("streak") >= rule.years).join(
-        yearly.filter(pl.col("year") == ctx.data_year).select(
-            "uscc", "_per_mu", "_limit", "revenue_wan"
-        ),
-        on="uscc",
+    members = _population(ctx, rule.population).select("uscc")
+    listed = (
+        streak.filter(pl.col("streak") >= rule.years)
+        .join(members, on="uscc", how="semi")
+        .join(
+            yearly.filter(pl.col("year") == ctx.data_year).select(
+                "uscc", "_per_mu", "_limit", "revenue_wan"
+            ),
+            on="uscc",
+        )
     )
     inputs = pl.format(
-        "营业收入 {} 万元；亩均税收 {} 万元/亩（限 {}）；连续 {} 年",
+        "营业收入 {} 万元；亩均税收 {} 万元/亩（限 ≤ {}）；连续 {} 年",
         show(pl.col("revenue_wan"), 0),
-        show(pl.col("_per_mu"), 2),
+        show(at_precision(pl.col("_per_mu"), d_tax), d_tax),
         show(pl.col("_limit"), None),
         pl.col("streak"),
     )
     return _listed(ctx, listed, rule.id, rule.label, inputs=inputs)
 
 
+# ---- 高碳低效 ---- #
 def class_intensity(ctx: Context, rule: ClassAndIntensityList) -> pl.DataFrame:
-    """Listed classes, or high energy with low tax per mu; protected groups left out."""
-    firms = ctx.firms.with_columns(
-        (pl.col("energy_tce") / pl.col("revenue_wan")).alias("_energy_rev"),
-        (pl.col("tax_wan") / pl.col("land_mu")).alias("_per_mu"),
+    """Listed classes, high energy with low tax, or open inspection findings; minus protected."""
+    m = list_measures()
+    d_energy, d_tax = _digits(rule, "energy_per_revenue"), _digits(rule, "tax_per_mu")
+    firms = _population(ctx, rule.population).with_columns(
+        m["energy_per_revenue"].alias("_energy_rev"), m["tax_per_mu"].alias("_per_mu")
     )
-    by_class = pl.col("class_label").is_in(list(rule.classes)).fill_null(False)
+    found = _open_findings(ctx, kinds=(), open_only=True) if rule.inspections else None
+    if found is not None:
+        firms = firms.join(found, on="uscc", how="left")
+    by_class = pl.col("class_label").cast(pl.String).is_in(list(rule.classes)).fill_null(False)
     intensive = pl.lit(False)
     if rule.min_energy_per_revenue is not None and rule.max_tax_per_mu is not None:
         intensive = (
-            (pl.col("_energy_rev") >= rule.min_energy_per_revenue)
-            & (pl.col("_per_mu") <= rule.max_tax_per_mu)
+            compare(pl.col("_energy_rev"), ">=", rule.min_energy_per_revenue, d_energy)
+            & compare(pl.col("_per_mu"), "<=", rule.max_tax_per_mu, d_tax)
         ).fill_null(False)
+    inspected = pl.col("_findings").is_not_null() if found is not None else pl.lit(False)
     protected = pl.any_horizontal(
-        pl.lit(False),
-        *(condition_expr(c) for c in rule.protected),
-        _DIVISION.is_in(list(expand_divisions(rule.protected_industries))).fill_null(False),
+        any_of(rule.protected),
+        industry_match(rule.protected_industries) if rule.protected_industries else False,
     )
-    listed = firms.filter((by_class | intensive) & ~protected)
-    why = (
-        pl.when(by_class)
-        .then(pl.format("亩均评价 {} 类", pl.col("class_label")))
-        .otherwise(
+    listed = firms.filter((by_class | intensive | inspected) & ~protected)
+    why = pl.concat_str(
+        pl.when(by_class).then(pl.format("亩均评价 {} 类", pl.col("class_label"))),
+        pl.when(intensive).then(
             pl.format(
-                "单位营收能耗 {} 吨标准煤/万元，亩均税收 {} 万元/亩",
-                show(pl.col("_energy_rev"), 3),
-                show(pl.col("_per_mu"), 2),
+                "单位营收能耗 {} 吨标准煤/万元（≥ {}），亩均税收 {} 万元/亩（≤ {}）",
+                show(at_precision(pl.col("_energy_rev"), d_energy), d_energy),
+                pl.lit(rule.min_energy_per_revenue),
+                show(at_precision(pl.col("_per_mu"), d_tax), d_tax),
+                pl.lit(rule.max_tax_per_mu),
             )
-        )
+        ),
+        pl.when(inspected).then(pl.format("执法检查需整改：{}", pl.col("_findings")))
+        if found is not None
+        else pl.lit(None, pl.String),
+        separator="；",
+        ignore_nulls=True,
     )
     return _listed(ctx, listed, rule.id, rule.label, inputs=why)
 
 
+# ---- 高耗低效 by a guide ---- #
 def thresholds(ctx: Context, rule: ThresholdList) -> pl.DataFrame:
-    """Listed when every limit of the firm's most specific table row is breached.
+    """Listed when the limits of the firm's most specific guide row are breached.
 
-    Rows are region × industry; the limits are high energy per VA and low tax per mu.
+    Rows are county × industry (any code depth) × size; 规上 rows usually test energy per
+    value added, 规下 rows energy per revenue or output, both with a per-mu yield.
     """
-    firms = ctx.firms.filter(pl.col("eval_status") != "not_evaluated").with_columns(
-        _DIVISION.alias("_div"),
-        pl.col("county").fill_null("*").alias("_county"),
-        (pl.col("tax_wan") / pl.col("land_mu")).alias("_per_mu"),
-        (pl.col("energy_tce") / pl.col("value_added_wan")).alias("_energy_va"),
+    order = sorted(range(len(rule.table)), key=lambda i: rule.table[i].specificity(), reverse=True)
+    county = pl.col("county").cast(pl.String)
+    above = pl.col("above_scale").fill_null(value=False)
+
+    def matches(i: int) -> pl.Expr:
+        row = rule.table[i]
+        parts = [pl.lit(value=True)]
+        if row.county != "*":
+            parts.append((county == row.county).fill_null(False))
+        if row.industry != "*":
+            parts.append(industry_match((row.industry,)))
+        if row.size != "*":
+            parts.append(above if row.size == "above" else ~above)
+        return pl.all_horizontal(parts)
+
+    row_of = first_match(
+        ((matches(i), pl.lit(i, pl.Int32)) for i in order), otherwise=pl.lit(None, pl.Int32)
     )
-    table = pl.DataFrame([t.model_dump() for t in rule.table]).with_row_index("_t")
-    candidates = (
-        firms.join(table, how="cross")
-        .filter(
-            ((pl.col("county") == "*") | (pl.col("county") == pl.col("_county")))
-            & ((pl.col("industry") == "*") | (pl.col("industry") == pl.col("_div")))
+    firms = _population(ctx, rule.population).with_columns(
+        row_of.alias("_row"), **{f"_m_{k}": v for k, v in list_measures().items()}
+    )
+    breaches: list[pl.Expr] = []
+    texts: list[pl.Expr] = []
+    for name, (cn, unit) in LIST_MEASURES.items():
+        ops = {i: t.limits()[name] for i, t in enumerate(rule.table) if name in t.limits()}
+        if not ops:
+            continue
+        digits = _digits(rule, name)
+        limit = pl.col("_row").replace_strict(
+            {i: round_limit(v, digits) for i, (_, v) in ops.items()},
+            default=None,
+            return_dtype=pl.Float64,
         )
-        .with_columns(
-            (
-                (pl.col("county") != "*").cast(pl.Int32) * 2
-                + (pl.col("industry") != "*").cast(pl.Int32)
-            ).alias("_specific")
+        value = at_precision(pl.col(f"_m_{name}"), digits)
+        low = pl.col("_row").is_in([i for i, (op, _) in ops.items() if op == "<="])
+        breached = pl.when(low).then(value <= limit).otherwise(value >= limit)
+        # a limit the row does not give is neither breached nor a reason to stay off the list
+        applies = limit.is_not_null()
+        breaches.append(pl.when(applies).then(breached.fill_null(False)))
+        sign = pl.when(low).then(pl.lit("≤")).otherwise(pl.lit("≥"))
+        texts.append(
+            pl.when(applies).then(
+                pl.format(
+                    "{} {} {}（{} {}）",
+                    pl.lit(cn),
+                    show(value, digits),
+                    pl.lit(unit),
+                    sign,
+                    show(limit, None),
+                )
+            )
         )
+    given = [b.is_not_null() for b in breaches]
+    if rule.breach == "all":
+        hit = pl.all_horizontal(b.fill_null(True) for b in breaches)
+    else:
+        hit = pl.any_horizontal(b.fill_null(False) for b in breaches)
+    hit = hit & pl.any_horizontal(given) if given else pl.lit(False)
+    listed = firms.filter(pl.col("_row").is_not_null() & hit.fill_null(False))
+    county_of = dict(enumerate(t.county for t in rule.table))
+    industry_of = dict(enumerate(t.industry for t in rule.table))
+    size_of = dict(
+        enumerate({"*": "*", "above": "规上", "below": "规下"}[t.size] for t in rule.table)
     )
-    best = candidates.sort("_specific", "_t", descending=[True, False]).unique("uscc", keep="first")
-    tax_low = (
-        pl.when(pl.col("max_tax_per_mu").is_not_null())
-        .then(pl.col("_per_mu") <= pl.col("max_tax_per_mu"))
-        .otherwise(pl.lit(True))
+    row_name = pl.format(
+        "适用 {}/{}/{}",
+        *(
+            pl.col("_row").replace_strict(m, return_dtype=pl.String)
+            for m in (county_of, industry_of, size_of)
+        ),
     )
-    energy_high = (
-        pl.when(pl.col("min_energy_per_va").is_not_null())
-        .then(pl.col("_energy_va") >= pl.col("min_energy_per_va"))
-        .otherwise(pl.lit(True))
-    )
-    listed = best.filter((tax_low & energy_high).fill_null(False))
-    inputs = pl.format(
-        "亩均税收 {} 万元/亩（限 {}）；单位增加值能耗 {} 吨标准煤/万元（限 {}）；适用 {}/{}",
-        show(pl.col("_per_mu"), 2),
-        show(pl.col("max_tax_per_mu"), None),
-        show(pl.col("_energy_va"), 3),
-        show(pl.col("min_energy_per_va"), None),
-        pl.col("county"),
-        pl.col("industry"),
-    )
+    inputs = pl.concat_str([*texts, row_name], separator="；", ignore_nulls=True)
     return _listed(ctx, listed, rule.id, rule.label, inputs=inputs)
 
 
+# ---- 长期停产 / 欠税 ---- #
 def idle(ctx: Context, rule: IdleList) -> pl.DataFrame:
     """No production for consecutive data years, or land-use-tax arrears of enough years."""
+    members = _population(ctx, rule.population).select("uscc")
     if rule.measure == "land_tax_arrears":
         if ctx.inputs is None or "land_tax_arrears_years" not in ctx.inputs.columns:
             return pl.DataFrame(schema=ROW_SCHEMA)
-        listed = ctx.inputs.filter(pl.col("land_tax_arrears_years") >= rule.years)
+        listed = ctx.inputs.filter(pl.col("land_tax_arrears_years") >= rule.years).join(
+            members, on="uscc", how="semi"
+        )
         inputs = pl.format("欠缴城镇土地使用税 {} 年", pl.col("land_tax_arrears_years"))
         return _listed(
             ctx, listed.select("uscc", "land_tax_arrears_years"), rule.id, rule.label, inputs=inputs
         )
     years = list(range(ctx.data_year - rule.years + 1, ctx.data_year + 1))
     facts = st.facts_of_years(ctx.store, years)
-    produced = pl.coalesce("output_wan", "revenue_wan")
+    # NOTE: stopped means nothing produced and nothing sold: a firm with output 0 but revenue
+    # 5亿 (a trader) is not idle. Unknown on both counts is not evidence of a stop.
+    produced = pl.max_horizontal("output_wan", "revenue_wan")
     hits = facts.filter((produced <= 0).fill_null(False)).select("uscc", pl.col("year").alias("y"))
     streak = st.consecutive(hits, last=ctx.data_year, lookback=rule.years)
-    listed = streak.filter(pl.col("streak") >= rule.years)
-    stopped = pl.format("连续 {} 年无产值（停产）", pl.col("streak"))
+    listed = streak.filter(pl.col("streak") >= rule.years).join(members, on="uscc", how="semi")
+    stopped = pl.format("连续 {} 年无产值、无营业收入（停产）", pl.col("streak"))
     return _listed(ctx, listed, rule.id, rule.label, inputs=stopped)
 
 
+# ---- lists by class, facts and honours ---- #
+def firm_list(ctx: Context, rule: FirmList) -> pl.DataFrame:
+    """Firms in the classes, meeting any condition or holding an honour; and all of ``all_of``."""
+    firms = _population(ctx, rule.population).join(
+        holds_any(ctx, rule.honours), on="uscc", how="left"
+    )
+    by_class = pl.col("class_label").cast(pl.String).is_in(list(rule.classes)).fill_null(False)
+    by_fact = any_of(rule.any_of)
+    honoured = pl.col("_honours").is_not_null()
+    either = rule.classes or rule.any_of or rule.honours
+    hit = (by_class | by_fact | honoured) if either else pl.lit(True)
+    listed = firms.filter(hit & all_of(rule.all_of))
+    facts_text = [pl.when(all_of((c,))).then(pl.lit(_describe_condition(c))) for c in rule.any_of]
+    why = pl.concat_str(
+        [
+            pl.when(by_class).then(pl.format("亩均评价 {} 类", pl.col("class_label"))),
+            *facts_text,
+            pl.when(honoured).then(pl.col("_honours")),
+            *(pl.lit(_describe_condition(c)) for c in rule.all_of),
+        ],
+        separator="；",
+        ignore_nulls=True,
+    )
+    return _listed(ctx, listed, rule.id, rule.label, inputs=why)
+
+
+def _describe_condition(c: object) -> str:
+    """A condition in words for the ``inputs`` text (flag names are the schema's labels)."""
+    from mujun.schema import MEASURES  # noqa: PLC0415 - only for labels
+
+    flag = getattr(c, "flag", None)
+    if flag is not None:
+        return MEASURES[flag].label
+    measure = getattr(c, "measure", None)
+    if measure is not None:
+        field = MEASURES[measure]
+        return f"{field.label} {getattr(c, 'op', '')} {getattr(c, 'value', '')}"
+    return "行业 " + "、".join(getattr(c, "industry_in", None) or ())
+
+
+# ---- 低效工业区块 ---- #
+def blocks(ctx: Context, rule: BlockList) -> pl.DataFrame:
+    """Parks (and 村级工业集聚点) whose Σ tax ÷ Σ land is at or below the limit: one row each."""
+    firms = _population(ctx, rule.population).filter(
+        pl.col("park").is_not_null() & (pl.col("park").str.strip_chars() != "")
+    )
+    ok = pl.col("tax_wan").is_not_null() & (pl.col("land_mu") > 0).fill_null(False)
+    per_block = (
+        firms.group_by("park", maintain_order=True)
+        .agg(
+            pl.col("tax_wan").filter(ok).sum().alias("_tax"),
+            pl.col("land_mu").filter(ok).sum().alias("_land"),
+            ok.sum().alias("_firms"),
+        )
+        .filter(pl.col("_firms") >= rule.min_firms)
+        .with_columns(
+            at_precision(_ratio(pl.col("_tax"), pl.col("_land")), rule.digits).alias("_per_mu")
+        )
+        .sort("park")
+    )
+    op = "<=" if rule.inclusive else "<"
+    low = per_block.filter(
+        compare(pl.col("_per_mu"), op, rule.max_tax_per_mu, rule.digits).fill_null(False)
+    )
+    inputs = pl.format(
+        "区块内企业 {} 家；税收合计 {} 万元；用地合计 {} 亩；亩均税收 {} 万元/亩（限 {} {}）",
+        pl.col("_firms"),
+        show(pl.col("_tax")),
+        show(pl.col("_land")),
+        show(pl.col("_per_mu"), rule.digits),
+        pl.lit("≤" if rule.inclusive else "<"),
+        pl.lit(rule.max_tax_per_mu),
+    )
+    frame = low.select(
+        pl.lit(None, pl.String).alias("uscc"),
+        pl.col("park").alias("name"),
+        pl.lit(None, pl.String).alias("class_label"),
+        "_firms", "_tax", "_land", "_per_mu",
+    )  # fmt: skip
+    return outcome_rows(
+        frame, rule_id=rule.id, rule=rule.label, kind="watch", inputs=inputs,
+        outcome="列入低效工业区块",
+    )  # fmt: skip
+
+
+# ---- 执法检查需整改企业 ---- #
+def _open_findings(ctx: Context, *, kinds: tuple[str, ...], open_only: bool) -> pl.DataFrame | None:
+    """Per firm: its findings in words ("环保执法：…（期限 …）"), or None without a table."""
+    if ctx.inspections is None:
+        return None
+    found = ctx.inspections
+    kind = (
+        pl.col("inspection_kind") if "inspection_kind" in found.columns else pl.lit(None, pl.String)
+    )
+    if kinds:
+        found = found.filter(kind.is_in(list(kinds)).fill_null(False))
+    if open_only and "rectified" in found.columns:
+        done = (
+            pl.col("rectified")
+            .str.strip_chars()
+            .is_in(["是", "已整改", "完成", "已完成", "Y", "y", "yes", "true", "1"])
+        )
+        found = found.filter(~done.fill_null(False))
+    finding = pl.col("finding") if "finding" in found.columns else pl.lit(None, pl.String)
+    deadline = pl.col("deadline") if "deadline" in found.columns else pl.lit(None, pl.String)
+    text = pl.concat_str(
+        kind.fill_null("检查"), pl.lit("："), finding.fill_null("需整改"),
+        pl.when(deadline.is_not_null()).then(pl.format("（期限 {}）", deadline)),
+        ignore_nulls=True,
+    )  # fmt: skip
+    return found.group_by("uscc", maintain_order=True).agg(text.str.join("；").alias("_findings"))
+
+
+def inspections(ctx: Context, rule: InspectionList) -> pl.DataFrame:
+    """Firms of the population with open findings of the inspections table."""
+    found = _open_findings(ctx, kinds=rule.kinds, open_only=rule.open_only)
+    if found is None:
+        return pl.DataFrame(schema=ROW_SCHEMA)
+    listed = _population(ctx, rule.population).join(found, on="uscc", how="inner")
+    return _listed(ctx, listed, rule.id, rule.label, inputs=pl.col("_findings"))
+
+
+# ---- project admission ---- #
 def admission(ctx: Context, rule: AdmissionTest) -> pl.DataFrame:
-    """A project's labour productivity against ``min_ratio`` × last year's industry average."""
+    """A project's labour productivity against ``min_ratio`` × last year's industry average.
+
+    Both the project's figure and the required one are taken at the published precision, so
+    the requirement printed ("须 ≥ 27.50") is the one applied.
+    """
     if ctx.projects is None or ctx.averages is None:
         return pl.DataFrame(schema=ROW_SCHEMA)
     column = "province_avg" if rule.reference == "province" else "city_avg"
@@ -185,11 +457,13 @@ def admission(ctx: Context, rule: AdmissionTest) -> pl.DataFrame:
         pl.col("industry").str.extract(r"^[A-Za-z]?(\d{2})", 1).alias("_div"), column
     )
     joined = projects.join(averages, on="_div", how="left")
-    need = pl.col(column) * rule.min_ratio
-    productivity = pl.col("labour_productivity")
+    need = at_precision(pl.col(column) * rule.min_ratio, rule.digits)
+    productivity = at_precision(pl.col("labour_productivity"), rule.digits)
     outcome = (
         pl.when(pl.col(column).is_null())
         .then(pl.lit("缺少该行业的上年度平均值，无法判断"))
+        .when(productivity.is_null())
+        .then(pl.lit("缺少项目全员劳动生产率，无法判断"))
         .when(productivity >= need)
         .then(pl.lit("准入"))
         .otherwise(pl.lit("不予准入：全员劳动生产率未达到要求"))
@@ -197,10 +471,10 @@ def admission(ctx: Context, rule: AdmissionTest) -> pl.DataFrame:
     where = "全省" if rule.reference == "province" else "全市"
     inputs = pl.format(
         "全员劳动生产率 {} 万元/人；上年度{}同行业平均 {}，须 ≥ {}",
-        show(productivity),
+        show(productivity, rule.digits),
         pl.lit(where),
         show(pl.col(column)),
-        show(need),
+        show(need, rule.digits),
     )
     names = ctx.firms.select("uscc", "name", "class_label")
     return outcome_rows(

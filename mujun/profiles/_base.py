@@ -10,12 +10,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from mujun.schema import FLAG_MEASURES, NUMERIC_MEASURES, POOL_COLUMNS
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_DIVISION_SPEC = re.compile(r"^(\d{2})(?:-(\d{2}))?$")
+_CODE_SPEC = re.compile(r"^[A-Za-z]?(\d{2,4})(?:-[A-Za-z]?(\d{2,4}))?$")
 
 Comparison = Literal["<", "<=", ">", ">=", "==", "!="]
 Fallback = Literal["zero", "cohort_mean", "penalty", "full"]
 PositiveFloat = Annotated[float, Field(gt=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
+Digits = Annotated[int, Field(ge=0, le=8)]
+"""Decimals of a published figure (2 for 10.00 万元/亩)."""
 
 
 class Strict(BaseModel):
@@ -32,20 +34,33 @@ def _check_id(value: str, what: str) -> str:
 
 
 def expand_divisions(specs: tuple[str, ...]) -> tuple[str, ...]:
-    """Expand division specs such as ``"13-43"`` or ``"44"`` into 2-digit division codes."""
+    """Expand GB/T 4754-2017 code specs into the codes they cover.
+
+    A spec is a 2-digit division (``"13"``), a 3-digit group (``"131"``), a 4-digit class
+    (``"1351"``), optionally with its section letter (``"C1311"``), or a range of codes of one
+    length (``"13-43"``, ``"1311-1319"``). A firm matches a code when its own code starts
+    with it (`mujun.profiles.conditions.industry_match`), so ``"131"`` (谷物磨制) covers 1311
+    but not 1351 (屠宰).
+    """
     out: list[str] = []
     for spec in specs:
-        m = _DIVISION_SPEC.match(spec.strip())
+        m = _CODE_SPEC.match(spec.strip())
         if m is None:
-            msg = f"industry division {spec!r} must look like '13' or '13-43' (GB/T 4754-2017)"
+            msg = (
+                f"industry code {spec!r} must look like '13', '131', '1351', 'C1311' or a range "
+                "such as '13-43' (GB/T 4754-2017)"
+            )
             raise ValueError(msg)
-        lo = int(m.group(1))
-        hi = int(m.group(2) or lo)
+        lo_text, hi_text = m.group(1), m.group(2) or m.group(1)
+        if len(lo_text) != len(hi_text):
+            msg = f"industry code range {spec!r} must join codes of the same length"
+            raise ValueError(msg)
+        lo, hi, width = int(lo_text), int(hi_text), len(lo_text)
         if hi < lo:
-            msg = f"industry division range {spec!r} runs backwards"
+            msg = f"industry code range {spec!r} runs backwards"
             raise ValueError(msg)
-        out.extend(f"{d:02d}" for d in range(lo, hi + 1))
-    return tuple(out)
+        out.extend(f"{d:0{width}d}" for d in range(lo, hi + 1))
+    return tuple(dict.fromkeys(out))
 
 
 def _pool_columns(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -65,7 +80,7 @@ RuleId = Annotated[str, AfterValidator(lambda v: _check_id(v, "rule id"))]
 PoolColumns = Annotated[tuple[str, ...], AfterValidator(_pool_columns)]
 """Columns that may define pools and benchmark groups (see `mujun.schema.POOL_COLUMNS`)."""
 Divisions = Annotated[tuple[str, ...], AfterValidator(_divisions)]
-"""GB/T 4754-2017 divisions such as ``["13-43"]``."""
+"""GB/T 4754-2017 codes such as ``["13-43"]`` or ``["131", "1351"]`` (see `expand_divisions`)."""
 
 
 # ---- rules on firm attributes ---- #
@@ -81,8 +96,12 @@ class Condition(Strict):
     """A numeric fact or derived measure, e.g. ``"construction_investment_wan"``."""
     op: Comparison | None = None
     value: float | None = None
+    digits: Digits | Literal["exact"] | None = None
+    """Published precision of the measure: both sides are rounded half up to this many
+    decimals before comparing, so a value printed "10.00" meets "≤ 10" (see
+    `mujun.profiles.conditions.DIGITS` for the defaults; ``"exact"`` compares unrounded)."""
     industry_in: tuple[str, ...] | None = None
-    """GB/T 4754-2017 divisions, e.g. ``["44-46"]``."""
+    """GB/T 4754-2017 codes, e.g. ``["44-46"]`` or ``["131"]`` (deeper codes match by prefix)."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:

@@ -11,7 +11,24 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from mujun.profiles._base import Conditions, Divisions, PositiveFloat, RuleId, Share, Strict
+from mujun.profiles._base import (
+    Conditions,
+    Digits,
+    Divisions,
+    PositiveFloat,
+    RuleId,
+    Share,
+    Strict,
+)
+from mujun.profiles.lists import (
+    BlockList,
+    ClassAndIntensityList,
+    FirmList,
+    IdleList,
+    InspectionList,
+    LowTaxList,
+    ThresholdList,
+)
 from mujun.schema import NUMERIC_MEASURES
 
 NonNegative = Annotated[float, Field(ge=0)]
@@ -121,89 +138,68 @@ class TaxRelief(Strict):
 
 
 # ---- eligibility (per firm) ---- #
+class EligibilityPath(Strict):
+    """One way to qualify: every given test must hold."""
+
+    label: str = ""
+    """Shown with the outcome, e.g. "产业园区内"."""
+    classes: tuple[str, ...] = ()
+    """Classes allowed (empty: any class, and firms without one)."""
+    unclassed_allowed: bool = False
+    """With ``classes``: whether an evaluated firm without a class (T, exempt) is allowed."""
+    min_land_mu: NonNegative | None = None
+    in_park: bool | None = None
+    """True: the firm is inside an industrial park (the facts' ``park``); false: outside."""
+    honours: tuple[str, ...] = ()
+    """Designations the firm must hold (inputs' 认定称号, e.g. 龙头骨干); empty: none needed."""
+    when: Conditions = ()
+
+
 class Eligibility(Strict):
-    """Who may use a land or quota policy, by class and land size."""
+    """Who may use a land or quota policy: by class and land size, or by any of ``paths``."""
 
     id: RuleId
     label: str
-    classes: tuple[str, ...]
+    classes: tuple[str, ...] = ()
     """Classes allowed."""
     unclassed_allowed: bool = False
     """Whether an evaluated firm without a class (T, exempt) is allowed: true for rules
     worded as "not C/D" (Tiantai land transfer), false for "A/B only"."""
     min_land_mu: NonNegative | None = None
+    paths: tuple[EligibilityPath, ...] = ()
+    """Alternative ways to qualify (any one suffices), instead of ``classes``/``min_land_mu``:
+    Tiantai's dormitory share is for every project inside a park, or outside parks for A/B
+    firms with ≥ 50 亩."""
     grants: str = ""
     """What the eligible firm gets, in words (e.g. "配套用地比例上限 7% → 15%，建筑面积 30%")."""
+    digits: Digits = 2
+    """Published precision of land (亩) compared with ``min_land_mu``."""
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        if self.paths and (self.classes or self.min_land_mu is not None):
+            msg = "give `classes`/`min_land_mu` or `paths`, not both"
+            raise ValueError(msg)
+        if not self.paths and not self.classes:
+            msg = "give `classes` (and optionally `min_land_mu`) or `paths`"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def ways(self) -> tuple[EligibilityPath, ...]:
+        """The paths to eligibility (one built from the top-level tests when none given)."""
+        if self.paths:
+            return self.paths
+        return (
+            EligibilityPath(
+                classes=self.classes,
+                unclassed_allowed=self.unclassed_allowed,
+                min_land_mu=self.min_land_mu,
+            ),
+        )
 
 
-# ---- watch lists (per firm) ---- #
-class LowTaxTier(Strict):
-    """Firms with revenue ≥ ``min_revenue_wan`` are listed at tax per mu ≤ ``max_tax_per_mu``."""
-
-    min_revenue_wan: NonNegative
-    max_tax_per_mu: float
-
-
-class LowTaxList(Strict):
-    """低效企业: tax per mu at or below a tier's limit for consecutive years."""
-
-    id: RuleId
-    label: str
-    years: int = Field(ge=1)
-    tiers: tuple[LowTaxTier, ...] = Field(min_length=1)
-    """Tried from the highest revenue threshold down; the first that applies decides."""
-
-
-class ClassAndIntensityList(Strict):
-    """高碳低效: given classes, or high energy per revenue with low tax per mu.
-
-    Protected groups (chain-critical, high-tech, key cultivated, grain processing) are left out.
-    """
-
-    id: RuleId
-    label: str
-    classes: tuple[str, ...] = ()
-    min_energy_per_revenue: PositiveFloat | None = None
-    """tce per 万元 of revenue at or above which energy use counts as high."""
-    max_tax_per_mu: float | None = None
-    protected: Conditions = ()
-    """Firms meeting any of these are protected for now (阶段性保护)."""
-    protected_industries: tuple[str, ...] = ()
-    """GB/T 4754 divisions protected (e.g. grain processing "13")."""
-
-
-class Threshold(Strict):
-    """One row of a region × industry threshold table; ``*`` matches any."""
-
-    county: str = "*"
-    industry: str = "*"
-    """2-digit division or ``*``."""
-    max_tax_per_mu: float | None = None
-    min_energy_per_va: float | None = None
-    """tce per 万元 of value added at or above which a firm is listed."""
-
-
-class ThresholdList(Strict):
-    """高耗低效 by a region × industry guide: a firm breaching its row is listed."""
-
-    id: RuleId
-    label: str
-    table: tuple[Threshold, ...] = Field(min_length=1)
-    """The most specific matching row applies (county and industry, then either, then ``*``)."""
-
-
-class IdleList(Strict):
-    """长期停产 / 欠税: no production, or land-use-tax arrears, for consecutive years."""
-
-    id: RuleId
-    label: str
-    years: int = Field(ge=1)
-    measure: Literal["production", "land_tax_arrears"]
-    """``production``: output (or revenue) not above zero in each of the last ``years`` data
-    years (stored facts); ``land_tax_arrears``: the inputs' ``land_tax_arrears_years`` ≥
-    ``years``."""
-
-
+# ---- project admission ---- #
 class AdmissionTest(Strict):
     """项目准入: a project's labour productivity against last year's industry average."""
 
@@ -215,6 +211,9 @@ class AdmissionTest(Strict):
     """Which industry average (the averages file's ``province_avg`` or ``city_avg``)."""
     min_ratio: PositiveFloat
     """1.10 for "10 % above"."""
+    digits: Digits = 2
+    """Published precision of labour productivity (万元/人): the project's figure and the
+    required one (average × ratio) are both rounded to it, so "须 ≥ 27.50" admits 27.50."""
 
 
 class Levers(Strict):
@@ -230,6 +229,9 @@ class Levers(Strict):
     class_intensity: tuple[ClassAndIntensityList, ...] = ()
     thresholds: tuple[ThresholdList, ...] = ()
     idle: tuple[IdleList, ...] = ()
+    firm_lists: tuple[FirmList, ...] = ()
+    blocks: tuple[BlockList, ...] = ()
+    inspections: tuple[InspectionList, ...] = ()
     admission: tuple[AdmissionTest, ...] = ()
     periods: dict[str, Period] = Field(default_factory=dict)
     """Rule id → the lever's own validity period, where it differs from the profile's."""
@@ -246,8 +248,9 @@ class Levers(Strict):
         for r in self.renovation:
             used |= set(r.rate_uplift) | set(r.cap_uplift)
         groups: list[tuple[str, ...]] = [r.classes for r in self.rental]
-        groups += [e.classes for e in self.eligibility]
+        groups += [p.classes for e in self.eligibility for p in e.ways]
         groups += [c.classes for c in self.class_intensity]
+        groups += [f.classes for f in self.firm_lists]
         for classes in groups:
             used |= set(classes)
         for s in self.surcharges:

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from mujun.profiles._base import (
     Conditions,
+    Digits,
     Divisions,
     Fallback,
     PoolColumns,
@@ -38,6 +39,17 @@ class ClassRule(Strict):
     kind: Literal["set", "at_best", "at_worst"]
     """``set``: the class is ``to``; ``at_best``: no better than ``to``; ``at_worst``: no worse."""
     to: str
+    reaches_ungraded: bool = False
+    """A ``set`` rule that also gives its class to a firm the evaluation scores but leaves
+    ungraded (T, e.g. in production under 2 years): Tiantai lists a firm building a ≥ 1亿
+    project as A during construction whatever its age. Later rules (vetoes) then apply to it."""
+
+    @model_validator(mode="after")
+    def _reach(self) -> Self:
+        if self.reaches_ungraded and self.kind != "set":
+            msg = "`reaches_ungraded` needs kind = 'set' (an ungraded firm has no class to bound)"
+            raise ValueError(msg)
+        return self
 
 
 class SpecialRule(Strict):
@@ -231,6 +243,9 @@ class Classification(Strict):
     """E.g. A at most 20 %, D at least 5 % (applied on top of thresholds or quotas)."""
     rounding: Literal["floor", "ceil", "half_up"] = "half_up"
     """How a cumulative share of the pool becomes a whole number of firms."""
+    score_digits: Digits | None = 2
+    """Decimals of the published total score: under thresholds a total is compared at this
+    precision, so a firm printed "80.00" reaches a threshold of 80."""
     pool: PoolColumns = ()
     """Ranking pool columns, e.g. ``["county"]``; empty ranks the whole region together."""
     pool_by_cohort: bool = True

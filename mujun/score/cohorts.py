@@ -6,7 +6,7 @@ import polars as pl
 
 from mujun._exprs import enum_of, first_match
 from mujun.profiles._base import expand_divisions
-from mujun.profiles.conditions import all_of
+from mujun.profiles.conditions import all_of, compare, digits_for, industry_match
 from mujun.profiles.models import Cohort, Profile
 from mujun.schema import EVAL_STATUS, Col
 
@@ -107,14 +107,26 @@ def label_enum(profile: Profile) -> pl.Enum:
 
 
 def _in_scope(profile: Profile) -> pl.Expr:
-    division = pl.col("industry_division")
     unknown_ok = profile.scope.unknown_industry == "include"
     inside = pl.lit(value=True)
     if profile.scope.industry_in:
-        inside = division.is_in(list(expand_divisions(profile.scope.industry_in)))
+        inside = _industry_in(profile.scope.industry_in)
     if profile.scope.industry_not_in:
-        inside = inside & ~division.is_in(list(expand_divisions(profile.scope.industry_not_in)))
-    return pl.when(division.is_null()).then(pl.lit(unknown_ok)).otherwise(inside)
+        inside = inside & ~_industry_in(profile.scope.industry_not_in)
+    unknown = pl.col("industry_division").is_null()
+    return pl.when(unknown).then(pl.lit(unknown_ok)).otherwise(inside)
+
+
+def _industry_in(specs: tuple[str, ...]) -> pl.Expr:
+    """Industry test of the scope: divisions on the derived column, deeper codes by prefix.
+
+    NOTE: every shipped scope is whole divisions; matching those on ``industry_division``
+    avoids a second regex over the codes of millions of firms.
+    """
+    codes = expand_divisions(specs)
+    if all(len(c) == 2 for c in codes):
+        return pl.col("industry_division").is_in(list(codes)).fill_null(value=False)
+    return industry_match(specs)
 
 
 def _cohort_expr(profile: Profile) -> pl.Expr:
@@ -131,12 +143,15 @@ def _cohort_condition(cohort: Cohort) -> pl.Expr:
     parts = [all_of(cohort.when)]
     if cohort.above_scale is not None:
         parts.append(pl.col("above_scale").fill_null(value=False) == cohort.above_scale)
+    # Land limits are compared at the land's published precision (3 亩 from 2000 m² is
+    # 3.0000000000000004 in binary; the official reads 3.00 亩 and it is in).
+    digits = digits_for("land_mu")
     if cohort.land_min_mu is not None:
-        lo = cohort.land_min_mu
-        parts.append((land >= lo) if cohort.land_min_inclusive else (land > lo))
+        op = ">=" if cohort.land_min_inclusive else ">"
+        parts.append(compare(land, op, cohort.land_min_mu, digits))
     if cohort.land_max_mu is not None:
-        hi = cohort.land_max_mu
-        parts.append((land <= hi) if cohort.land_max_inclusive else (land < hi))
+        op = "<=" if cohort.land_max_inclusive else "<"
+        parts.append(compare(land, op, cohort.land_max_mu, digits))
     if cohort.own_land is not None:
         owns = pl.col("land_own_mu").fill_null(0) > 0
         parts.append(owns if cohort.own_land else ~owns)

@@ -15,8 +15,6 @@ from mujun.schema import (
     canonical_columns,
 )
 
-_DAYS_PER_YEAR = 365.25
-
 
 def conform(lf: pl.LazyFrame, /, *, source: str = "facts") -> pl.LazyFrame:
     """Check required columns, add absent optional ones as nulls and cast to canonical dtypes.
@@ -54,7 +52,6 @@ def derive(lf: pl.LazyFrame, /) -> pl.LazyFrame:
     any_reported = pl.any_horizontal(p.is_not_null() for p in pollutants)
     total_t = pl.when(any_reported).then(pl.sum_horizontal(pollutants))
     equivalent_t = pl.sum_horizontal(pl.col(c) / POLLUTION_EQUIVALENT_KG[c] for c in POLLUTANTS_T)
-    year_end = pl.date(pl.col("year"), 12, 31)
     start = pl.coalesce("production_start", "registration_date")
     derived = {
         "emissions_t": total_t,
@@ -69,9 +66,34 @@ def derive(lf: pl.LazyFrame, /) -> pl.LazyFrame:
             .cast(EMISSION_STATUS),
         ),
         "industry_division": _division(pl.col("industry_code")),
-        "firm_age_years": (year_end - start).dt.total_days() / _DAYS_PER_YEAR,
+        "firm_age_years": firm_age(start, pl.date(pl.col("year") + 1, 1, 1)),
     }
     return lf.with_columns(**derived)
+
+
+def firm_age(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """Years from ``start`` to ``end`` by the calendar: whole years, then the part of the next.
+
+    ``end`` is the day after the data year's end, so a firm that started production on
+    1 January two years before is exactly 2.0 years old (start + 2 years ≤ end), not 1.996 as
+    365.25-day years made it. The fraction is the days since the last anniversary over the
+    days to the next (a 29 February start has its anniversary on 28 February in common years).
+    """
+    behind = (start.dt.month() > end.dt.month()) | (
+        (start.dt.month() == end.dt.month()) & (start.dt.day() > end.dt.day())
+    )
+    whole = end.dt.year() - start.dt.year() - behind.cast(pl.Int32)
+
+    def anniversary(years: pl.Expr) -> pl.Expr:
+        year = start.dt.year() + years
+        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+        feb29 = (start.dt.month() == 2) & (start.dt.day() == 29) & ~leap
+        day = pl.when(feb29).then(pl.lit(28, pl.Int8)).otherwise(start.dt.day())
+        return pl.date(year, start.dt.month(), day)
+
+    last, following = anniversary(whole), anniversary(whole + 1)
+    part = (end - last).dt.total_days() / (following - last).dt.total_days()
+    return whole.cast(pl.Float64) + part
 
 
 def _division(code: pl.Expr) -> pl.Expr:
