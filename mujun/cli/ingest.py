@@ -8,8 +8,11 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
+from mujun import cycle
 from mujun.cli._app import app
 from mujun.cli._console import out, print_import
+from mujun.cli.imports import store_import
+from mujun.cli.options import WhoOption
 from mujun.errors import MujunError
 from mujun.ingest.importer import import_year
 from mujun.profiles import load_profile
@@ -21,7 +24,14 @@ FilesOption = Annotated[list[Path] | None, typer.Option(help="File(s); repeat th
 
 @app.command("import")
 def import_cmd(
-    year: Annotated[int, typer.Option(help="Data year the files describe (e.g. 2023).")],
+    year: Annotated[
+        int,
+        typer.Option(
+            "--data-year",
+            "--year",
+            help="数据年度：文件所记载的年份（如 2023，用于评价年度 2024）。",
+        ),
+    ],
     out_path: Annotated[Path, typer.Option("--out", help="Facts file (.parquet or .csv).")],
     tax: FilesOption = None,
     stats: FilesOption = None,
@@ -36,6 +46,11 @@ def import_cmd(
     report: Annotated[
         Path | None, typer.Option(help="Import report workbook (default: beside --out).")
     ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(help="同时入库：事实数据与导入问题作为一个批次存入此数据库。"),
+    ] = None,
+    who: WhoOption = "unknown",
 ) -> None:
     """Import the departments' spreadsheets for one data year into canonical facts."""
     check_table_path(out_path)
@@ -63,5 +78,8 @@ def import_cmd(
         result, report or out_path.with_name(f"{out_path.stem}_import_report.xlsx")
     )
     print_import(result, year)
+    out.print(cycle.year_line(year, offset=prof.data_year_offset), markup=False)
     out.print(f"事实数据 / facts: {written}", markup=False)
     out.print(f"导入报告 / import report: {report_path}", markup=False)
+    if db is not None:
+        store_import(result, db=db, data_year=year, who=who)
