@@ -10,7 +10,15 @@ import typer
 
 from mujun.cli._app import app
 from mujun.cli._console import out
-from mujun.cli.options import DbOption, YearOption
+from mujun.cli.options import (
+    DbOption,
+    FirmOption,
+    RunOption,
+    StateOption,
+    YearOption,
+    open_existing,
+)
+from mujun.cycle import find_firm
 from mujun.errors import MujunError
 from mujun.report import write_table
 from mujun.report.cycle_state import state_label
@@ -19,7 +27,6 @@ from mujun.report.internal import internal_workbook
 from mujun.report.public_list import PUBLIC_HEADERS, public_frame, public_workbook
 from mujun.report.publication import LIST_HEADERS, YearView, load_year
 from mujun.report.publication import class_list as publication_class_list
-from mujun.store import Store
 
 FORMATS = ("xlsx", "html", "csv", "parquet")
 
@@ -55,6 +62,8 @@ def export(
         str | None, typer.Option(help="Only this township (xlsx, csv, parquet; every sheet).")
     ] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="File to write.")] = None,
+    run: RunOption = None,
+    state: StateOption = None,
     db: DbOption = None,
 ) -> None:
     """Write a year for officials: the 公示 list or internal workbook, the report or the list.
@@ -65,8 +74,8 @@ def export(
     if fmt not in FORMATS:
         msg = f"Unknown format {fmt!r}.\nHint: use {', '.join(FORMATS)}."
         raise MujunError(msg)
-    with Store.open(db, read_only=True) as store:
-        view = load_year(store, year)
+    with open_existing(db, read_only=True) as store:
+        view = load_year(store, year, run=run, state=state)
         if township is not None and township not in set(view.results.get_column("township")):
             towns = sorted(view.results.get_column("township").drop_nulls().unique().to_list())
             msg = (
@@ -97,14 +106,17 @@ def export(
 
 @app.command()
 def card(
-    uscc: Annotated[str, typer.Option(help="The firm's USCC.")],
+    firm: FirmOption,
     year: YearOption,
     out_path: Annotated[Path | None, typer.Option("--out", help="HTML file to write.")] = None,
+    run: RunOption = None,
+    state: StateOption = None,
     db: DbOption = None,
 ) -> None:
     """Write a firm's report card (HTML) for a year."""
-    with Store.open(db, read_only=True) as store:
-        view = load_year(store, year)
+    with open_existing(db, read_only=True) as store:
+        uscc, _ = find_firm(store, firm)
+        view = load_year(store, year, run=run, state=state)
         found = view.results.filter(pl.col("uscc") == uscc)
         name = found.item(0, "name") if found.height else uscc
         default = f"报告卡_{safe_filename(str(name))}_{year}_{state_label(view)}.html"
