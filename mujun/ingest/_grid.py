@@ -106,7 +106,12 @@ def sheet_role(name: str | None) -> tuple[str, int | None, int | None]:
 
 
 def _cells(row: tuple[str | None, ...]) -> list[str]:
-    return [t for c in row if c is not None and (t := unicodedata.normalize("NFKC", c).strip())]
+    """The row's non-empty cells as written (stripped)."""
+    return [t for c in row if c is not None and (t := c.strip(" \t\r\n\u3000\u00a0"))]
+
+
+def _is_code(cell: str) -> bool:
+    return bool(_USCC.match(unicodedata.normalize("NFKC", cell).upper()))
 
 
 def _is_title(cells: list[str]) -> bool:
@@ -118,7 +123,7 @@ def _is_title(cells: list[str]) -> bool:
 
 def _is_footnote(cells: list[str]) -> bool:
     """A line below the table: 注/说明/制表人… or ``key：value`` cells, and no firm code."""
-    if not cells or len(cells) > 4 or any(_USCC.match(c.upper()) for c in cells):
+    if not cells or len(cells) > 4 or any(_is_code(c) for c in cells):
         return False
     if _FOOTNOTE_START.match(cells[0]) or _UNIT.search(cells[0]):
         return True

@@ -109,6 +109,16 @@ def _decode(raw: bytes, path: Path) -> tuple[bytes, str]:
         return (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw), "UTF-8"
     except UnicodeDecodeError as exc:
         first_bad = raw.count(b"\n", 0, exc.start) + 1
+    utf8_lines = _utf8_lines(raw)
+    if utf8_lines:
+        named = "、".join(str(n) for n in utf8_lines[:_NAMED_LINES])
+        more = f" 等 {len(utf8_lines)} 行" if len(utf8_lines) > _NAMED_LINES else ""
+        raise refuse(
+            path,
+            f"文件混用了两种编码：第 {first_bad} 行等不是 UTF-8（应是 GBK/GB18030），"
+            f"第 {named} 行{more}却是 UTF-8；无论按哪种编码读取都会有乱码",
+            "用记事本或 WPS 打开，核对这些行的文字后整体另存为 UTF-8 编码的 CSV，再导入。",
+        )
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError as exc:
@@ -119,16 +129,6 @@ def _decode(raw: bytes, path: Path) -> tuple[bytes, str]:
             f"（第 {line} 行无效）",
             "用 Excel 或 WPS 打开后另存为“CSV UTF-8（逗号分隔）”再导入。",
         ) from None
-    utf8_lines = _utf8_lines(raw)
-    if utf8_lines:
-        named = "、".join(str(n) for n in utf8_lines[:_NAMED_LINES])
-        more = f" 等 {len(utf8_lines)} 行" if len(utf8_lines) > _NAMED_LINES else ""
-        raise refuse(
-            path,
-            f"文件混用了两种编码：第 {first_bad} 行等是 GBK/GB18030，第 {named} 行{more}是 UTF-8；"
-            "无论按哪种编码读取都会有乱码",
-            "用记事本或 WPS 打开，核对这些行的文字后整体另存为 UTF-8 编码的 CSV，再导入。",
-        )
     return text.encode("utf-8"), "GB18030（GBK）"
 
 
