@@ -9,7 +9,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from mujun import DataError, load_profile, score
-from mujun.parts import independent_columns, score_in_parts
+from mujun.parts import independent_columns, partition_facts, score_in_parts
 from mujun.testing import make_facts
 
 
@@ -74,3 +74,82 @@ def test_a_firm_in_two_counties_is_refused(region: Path, tmp_path: Path) -> None
             twice.lazy(), tmp_path / "out", profile=load_profile("zhejiang_baseline"), year=2024
         )
     assert not (tmp_path / "out").exists()
+
+
+# ---- a province written once as one folder per county ---- #
+def test_partitioned_folder_parts_equal_the_whole(region: Path, tmp_path: Path) -> None:
+    profile = load_profile("zhejiang_baseline")
+    whole = score(pl.read_parquet(region), profile=profile, year=2024)
+    folder = partition_facts(
+        pl.scan_parquet(region), tmp_path / "facts", profile=profile, year=2024
+    )
+    assert not (tmp_path / "facts.partial").exists()
+    counties = sorted(p.name for p in folder.iterdir())
+    assert counties == sorted(f"county={c}" for c in whole["county"].unique().to_list())
+    parts = score_in_parts(folder, tmp_path / "out", profile=profile, year=2024, part_rows=1000)
+    assert 1 < len(parts.files) <= 7
+    assert parts.rows == whole.height
+    got = pl.read_parquet(parts.folder / "*.parquet").sort("uscc")
+    assert_frame_equal(got, whole.sort("uscc"))
+
+
+def test_each_part_reads_only_its_own_files(
+    region: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profile = load_profile("zhejiang_baseline")
+    folder = partition_facts(
+        pl.scan_parquet(region), tmp_path / "facts", profile=profile, year=2024
+    )
+    every = sorted(folder.rglob("*.parquet"))
+    reads: list[list[Path]] = []
+    scan = pl.scan_parquet
+
+    def recording(source: list[Path], **kwargs: object) -> pl.LazyFrame:
+        reads.append([Path(f) for f in source])
+        return scan(source, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pl, "scan_parquet", recording)
+    parts = score_in_parts(folder, tmp_path / "out", profile=profile, year=2024, part_rows=1000)
+    # one scan of every file for the checks and sizes, then one per part of its own files
+    assert reads[0] == every
+    own = reads[1:]
+    assert len(own) == len(parts.files)
+    assert sorted(f for files in own for f in files) == every  # each file read by one part
+    for files, written in zip(own, parts.files, strict=True):
+        counties = {f.parent.name.removeprefix("county=") for f in files}
+        assert set(pl.read_parquet(written)["county"].unique().to_list()) == counties
+
+
+def test_partitioned_folder_keeps_missing_counties_and_refuses_twice(
+    region: Path, tmp_path: Path
+) -> None:
+    profile = load_profile("zhejiang_baseline")
+    facts = pl.read_parquet(region)
+    facts = facts.with_columns(
+        pl.when(pl.int_range(pl.len()) < 20).then(None).otherwise(pl.col("county")).alias("county")
+    )
+    whole = score(facts, profile=profile, year=2024)
+    folder = partition_facts(facts.lazy(), tmp_path / "facts", profile=profile, year=2024)
+    parts = score_in_parts(folder, tmp_path / "out", profile=profile, year=2024, part_rows=700)
+    got = pl.read_parquet(parts.folder / "*.parquet").sort("uscc")
+    assert_frame_equal(got, whole.sort("uscc"))
+    with pytest.raises(DataError, match="already exists"):
+        partition_facts(facts.lazy(), folder, profile=profile, year=2024)
+
+
+def test_partitioned_folder_is_checked_like_a_frame(region: Path, tmp_path: Path) -> None:
+    profile = load_profile("zhejiang_baseline")
+    facts = pl.read_parquet(region)
+    twice = pl.concat([facts, facts.head(1).with_columns(pl.lit("另一县").alias("county"))])
+    folder = partition_facts(twice.lazy(), tmp_path / "facts", profile=profile, year=2024)
+    with pytest.raises(DataError, match="repeated firm"):
+        score_in_parts(folder, tmp_path / "out", profile=profile, year=2024)
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="holds no Parquet files"):
+        score_in_parts(tmp_path / "empty", tmp_path / "out", profile=profile, year=2024)
+    with pytest.raises(DataError, match="cannot be scored in parts"):
+        partition_facts(
+            facts.lazy(), tmp_path / "f2", profile=load_profile("jingde_2022"), year=2024
+        )
+    assert not (tmp_path / "f2").exists()
