@@ -14,6 +14,7 @@ from mujun.policy import evaluate_targets
 from mujun.profiles.models import Profile
 from mujun.report import public_list, svg
 from mujun.report.cycle_state import chinese_date, notice_of, state_label
+from mujun.report.internal import RATIO_UNIT
 from mujun.report.method_text import cap_note, method_lines
 from mujun.report.output import write_text
 from mujun.report.publication import YearView, class_list, summary
@@ -191,17 +192,18 @@ def region_report(view: YearView, path: str | Path, /, *, store: st.Store | None
             values = view.items.filter(
                 (pl.col("indicator") == ind) & pl.col("value").is_not_null()
             ).join(firms, on="uscc")
-            bench = values.get_column("benchmark").drop_nulls()
+            factor, unit = shown_unit(spec.unit)
+            bench = values.get_column("benchmark").drop_nulls() * factor
             several = bench.n_unique() > 1
             marker = float(bench.median()) if bench.len() else None  # type: ignore[arg-type]
             figures.append(
                 "<figure>"
                 + svg.histogram(
-                    values.get_column("value").to_list(),
+                    (values.get_column("value") * factor).to_list(),
                     marker=marker,
                     marker_label="基准值中位数" if several else "基准值",
                     title=f"{cohort.label}：{spec.label}",
-                    unit=spec.unit,
+                    unit=unit,
                 )
                 + "</figure>"
             )
@@ -410,8 +412,8 @@ def firm_card(
         share = None if value is None or values.is_empty() else float((values <= value).mean())
         need = _needed(p, ind, weight=weights[ind], benchmark=bench, gap=gap)
         rows.append(
-            f'<tr><td class="l">{escape(spec.label)}</td><td>{_num(value)} {escape(spec.unit)}</td>'
-            f"<td>{_num(bench)}</td><td>{_num(points)} / {svg.plain(weights[ind])}</td>"
+            f'<tr><td class="l">{escape(spec.label)}</td><td>{_shown(value, spec.unit)}</td>'
+            f"<td>{_shown(bench, spec.unit)}</td><td>{_num(points)} / {svg.plain(weights[ind])}</td>"
             f"<td>{'' if share is None else f'{share:.0%}'}</td><td>{need}</td>"
             f"<td>{svg.strip(values.to_list(), mark=value, benchmark=bench, title=spec.label)}</td></tr>"
         )
@@ -474,6 +476,19 @@ def _ink(background: str) -> str:
     return "#222" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#fff"
 
 
+def shown_unit(unit: str, /) -> tuple[float, str]:
+    """How a unit is shown to officials: a ratio (比值) as a percentage, others as they are."""
+    return (100.0, "%") if unit == RATIO_UNIT else (1.0, unit)
+
+
+def _shown(value: float | None, unit: str) -> str:
+    """A value with its unit, ratios as percentages: 0.0215 比值 → "2.15%"."""
+    if value is None:
+        return "—"
+    factor, shown = shown_unit(unit)
+    return f"{value * factor:,.2f}{shown}" if shown == "%" else f"{value:,.2f} {escape(shown)}"
+
+
 def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:,.2f}"
 
@@ -489,4 +504,4 @@ def _needed(
         return "—"
     if rule.method != "ratio" or rule.cap is not None or spec.direction != "higher":
         return "—"
-    return f"+{svg.plain(gap * benchmark / weight)} {escape(spec.unit)}"
+    return f"+{_shown(gap * benchmark / weight, spec.unit)}"

@@ -31,7 +31,8 @@ PROBLEM_HEADERS = {
 }
 _USCC_IN_TEXT = r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"
 _PERSONAL = "个人所得税"
-_RATIO_UNIT = "比值"
+RATIO_UNIT = "比值"
+"""A profile unit meaning a share (R&D ÷ revenue); workbooks and reports show a percentage."""
 
 
 def township_view(view: YearView, township: str, /) -> YearView:
@@ -106,8 +107,8 @@ def internal_workbook(
             sheets[name[:28]] = class_list(view, township=name)
     sheets["汇总"] = summary(shown)
     indicators = details(shown)
-    ratios = [c for c in indicators.columns if c.endswith(f"（{_RATIO_UNIT}）")]
-    indicators = indicators.rename({c: c.replace(f"（{_RATIO_UNIT}）", "（%）") for c in ratios})
+    ratios = [c for c in indicators.columns if c.endswith(f"（{RATIO_UNIT}）")]
+    indicators = indicators.rename({c: c.replace(f"（{RATIO_UNIT}）", "（%）") for c in ratios})
     sheets["指标明细"] = indicators
     sheets["评价方法"] = pl.DataFrame({"评价方法（由评价方案生成）": method_lines(view.profile)})
     rejected, skipped = import_problems(view, township=township)

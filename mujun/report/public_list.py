@@ -38,6 +38,7 @@ PUBLIC_HEADERS = {
     "class_name": "等级名称",
     "note": "说明",
 }
+_CENTERED = {"class_label", "rank"}
 _FONT = {"font_name": "宋体", "font_size": 11}
 _ROW_HEIGHT = 20  # points; fixed so every page holds the same number of rows
 _A4 = 9
@@ -210,7 +211,10 @@ def _write(
         head = 2
         sheet.set_row(head, _ROW_HEIGHT + 4)
         sheet.write_row(head, 0, headers, fmt["header"])
-        writers = [_cell_writer(sheet, dtype, fmt) for dtype in frame.dtypes]
+        writers = [
+            _cell_writer(sheet, dtype, fmt, centered=name in _CENTERED)
+            for name, dtype in frame.schema.items()
+        ]
         for j, (column, write) in enumerate(zip(frame.iter_columns(), writers, strict=True)):
             for i, value in enumerate(column.to_list(), start=head + 1):
                 write(i, j, value)
@@ -258,7 +262,7 @@ def _formats(book: xlsxwriter.Workbook, *, decimals: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _cell_writer(sheet: Any, dtype: pl.DataType, fmt: dict[str, Any]) -> Any:
+def _cell_writer(sheet: Any, dtype: pl.DataType, fmt: dict[str, Any], *, centered: bool) -> Any:
     """Text as text cells (never formulas), numbers with their format; empty cells keep borders."""
     if dtype.is_numeric():
         number = fmt["decimal"] if dtype.is_float() else fmt["whole"]
@@ -267,8 +271,7 @@ def _cell_writer(sheet: Any, dtype: pl.DataType, fmt: dict[str, Any]) -> Any:
             if v is None
             else sheet.write_number(i, j, v, number)
         )
+    text = fmt["center" if centered else "cell"]
     return lambda i, j, v: (
-        sheet.write_blank(i, j, None, fmt["cell"])
-        if v is None
-        else sheet.write_string(i, j, str(v), fmt["cell"])
+        sheet.write_blank(i, j, None, text) if v is None else sheet.write_string(i, j, str(v), text)
     )
