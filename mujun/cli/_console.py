@@ -86,23 +86,25 @@ _OUTCOME_NAMES = {"upheld": "异议成立", "rejected": "异议不成立"}
 
 
 def print_objections(frame: pl.DataFrame, title: str) -> None:
-    """The objection log of a year."""
+    """The objection log of a year (the full record: `mujun.cycle.year_status`)."""
     print_frame(
         frame.select(
             pl.col("objection_id").alias("编号"),
-            pl.col("uscc").alias("统一社会信用代码"),
-            pl.col("name").alias("企业名称"),
+            pl.concat_str("uscc", "name", separator=" ", ignore_nulls=True).alias("企业"),
             pl.col("received").cast(pl.String).alias("收到日期"),
-            pl.col("from_whom").alias("异议人"),
-            pl.col("claim").alias("异议内容"),
-            pl.col("evidence").alias("证明材料"),
+            pl.concat_str("from_whom", "claim", separator="：", ignore_nulls=True).alias("异议"),
+            pl.col("evidence").alias("材料"),
             pl.col("outcome").replace_strict(_OUTCOME_NAMES, default="未处理").alias("处理结果"),
-            pl.col("decision_note").alias("处理意见"),
-            pl.col("decided_by").alias("处理人"),
-            pl.col("batch_id").alias("更正数据批次"),
-            pl.col("run_id").alias("重新评价运行"),
+            pl.concat_str(
+                "decision_note",
+                pl.format("批次 {}", "batch_id"),
+                pl.format("运行 {}", "run_id"),
+                separator="；",
+                ignore_nulls=True,
+            ).alias("处理意见"),
         ),
         title,
+        nowrap=("编号", "处理结果"),
     )
 
 
