@@ -13,7 +13,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asgi_csrf as asgi_csrf_module
 import jinja2
+import python_multipart
 from asgi_csrf import asgi_csrf
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -112,6 +114,27 @@ def create_app(
     app.state.reader = reader
     app.state.max_upload = limit
     return app
+
+
+class _CsrfFormParser(python_multipart.FormParser):
+    """python-multipart's parser as asgi-csrf 0.11 calls it.
+
+    asgi-csrf passes ``FileClass`` (an argument python-multipart dropped in 0.0.26) to raise
+    when a file part comes before the token; here the file callback raises the same error, so
+    a form whose first field is not ``csrftoken`` is still refused (every upload form puts it
+    first).
+    """
+
+    def __init__(
+        self, content_type: str, on_field: Any, on_file: Any, *, boundary: bytes, **_: Any
+    ) -> None:
+        def file_first(_: object) -> None:
+            raise asgi_csrf_module.FileBeforeToken
+
+        super().__init__(content_type, on_field, file_first, boundary=boundary)
+
+
+asgi_csrf_module.FormParser = _CsrfFormParser
 
 
 class Csrf:

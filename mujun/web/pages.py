@@ -136,8 +136,9 @@ def page(view: View, /, *, action: str = "view") -> Callable[[Request], Any]:
         if not perm.allowed(user, action):
             return _error(request, user, db, 403, "您的角色无权查看或进行此操作。")
         ctx = Ctx(request, user, db)
+        form: FormData | None = None
         if request.method == "POST":
-            form: FormData = await request.form(max_files=MAX_FORM_FILES)
+            form = await request.form(max_files=MAX_FORM_FILES)
             ctx.form = {k: v for k, v in form.items() if isinstance(v, str)}
             ctx.files = [
                 v for _, v in form.multi_items() if isinstance(v, UploadFile) and v.filename
@@ -147,6 +148,9 @@ def page(view: View, /, *, action: str = "view") -> Callable[[Request], Any]:
         except MujunError as exc:
             status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
             return _error(request, user, db, status, str(exc))
+        finally:
+            if form is not None:
+                await form.close()
         return response
 
     return endpoint

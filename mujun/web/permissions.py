@@ -15,6 +15,7 @@ from mujun.store import Store
 from mujun.web.users import User
 
 ACTIONS: dict[str, frozenset[str]] = {
+    "signed_in": frozenset({"admin", "analyst", "viewer", "auditor"}),
     "view": frozenset({"admin", "analyst", "viewer"}),
     "write": frozenset({"admin", "analyst"}),
     "users": frozenset({"admin"}),

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from mujun.demo import run_demo
+from mujun.demo import run_demo, sample_files
 from mujun.profiles import load_profile
 from mujun.store import Store
-from mujun.web import create_app
+from mujun.web import create_app, uploads
 from mujun.web.users import add_user
 
 PASSWORD = "correct-horse-9"
@@ -98,3 +98,54 @@ def latest_run(client: TestClient, year: int) -> int:
         row = store.first_row("SELECT max(run_id) FROM runs WHERE evaluation_year = ?", [year])
     assert row and row[0] is not None
     return int(row[0])
+
+
+@pytest.fixture
+def fresh_client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client over a new, empty database with the same users (the cycle starts there)."""
+    path = tmp_path / "fresh.duckdb"
+    with Store.open(path) as store:
+        for name, (role, counties) in USERS.items():
+            add_user(store, name=name, password=PASSWORD, role=role, counties=counties, who="test")
+    app = create_app(path, work_dir=tmp_path / "work", inline_imports=True, max_upload=20_000_000)
+    with TestClient(app, follow_redirects=True) as c:
+        yield c
+
+
+def upload_sample(
+    client: TestClient, data_year: int = 2023, *, rename: dict[str, str] | None = None
+) -> int:
+    """Upload the sample county's files of a data year; returns the upload id."""
+    rename = rename or {}
+    handles = [(p, p.open("rb")) for paths in sample_files(data_year).values() for p in paths]
+    try:
+        r = client.post(
+            "/imports",
+            data={"csrftoken": csrf(client), "county": "示范县", "data_year": str(data_year),
+                  "profile": "zhejiang_baseline"},
+            files=[("files", (rename.get(p.name, p.name), h)) for p, h in handles],
+        )  # fmt: skip
+    finally:
+        for _, h in handles:
+            h.close()
+    assert r.status_code == 200, r.text
+    found = re.search(r"/imports/(\d+)$", str(r.url))
+    assert found, r.url
+    return int(found.group(1))
+
+
+def read_upload(client: TestClient, upload_id: int, sources: dict[str, str]) -> str:
+    """Confirm each file's department (stored name → source) and read; returns the page."""
+    r = client.post(
+        f"/imports/{upload_id}/read",
+        data={"csrftoken": csrf(client), **{f"source_{k}": v for k, v in sources.items()}},
+    )
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+def stored_files(client: TestClient, upload_id: int) -> dict[str, str | None]:
+    """Stored file name → the guessed department, as the upload page offers them."""
+    with client.app.state.db.read() as store:  # type: ignore[attr-defined]
+        item = uploads.get(store, upload_id)
+    return {f["stored"]: f["guess"] for f in item.files}

@@ -7,6 +7,7 @@ import datetime as dt
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mujun.web import permissions as perm
 from mujun.web import tables
 from mujun.web import uploads as up
 from mujun.web.pages import Ctx, page, redirect, render
@@ -21,7 +22,9 @@ def default_year(ctx: Ctx) -> int:
 
 
 def home(ctx: Ctx) -> Response:
-    """The workbench of the newest year."""
+    """The workbench of the newest year (auditors: the audit log)."""
+    if not perm.allowed(ctx.user, "view"):
+        return redirect("/audit")
     return redirect(f"/year/{default_year(ctx)}")
 
 
@@ -55,7 +58,7 @@ def year_page(ctx: Ctx) -> Response:
 
 
 routes = [
-    Route("/", page(home)),
+    Route("/", page(home, action="signed_in")),
     Route("/score", page(to_year("score"))),
     Route("/notice", page(to_year("notice"))),
     Route("/downloads", page(to_year("downloads"))),
