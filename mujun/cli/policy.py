@@ -38,8 +38,17 @@ def levers(
     averages: Annotated[
         Path | None, typer.Option(help="Last year's industry averages (admission tests).")
     ] = None,
+    inspections: Annotated[
+        Path | None,
+        typer.Option(help="Inspection findings that must be rectified (执法检查需整改企业)."),
+    ] = None,
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="Write rows and budget (.xlsx, .csv, .parquet).")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write rows and budget: .xlsx (two sheets), or .csv/.parquet (rows) with the "
+            "budget beside it as <name>_汇总.csv/.parquet.",
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -47,7 +56,7 @@ def levers(
     prof = load_profile(profile)
     with Store.open(db, read_only=True) as store:
         ctx = load_context(store, year=year, profile=prof, projects=projects, inputs=inputs,
-                           averages=averages)  # fmt: skip
+                           averages=averages, inspections=inspections)  # fmt: skip
         result = evaluate_levers(ctx)
     budget = result.budget.with_columns(pl.col("kind").replace(KIND_NAMES))
     print_frame(budget.drop("rule_id").rename(_LEVER_HEADERS, strict=False),
@@ -57,7 +66,11 @@ def levers(
         if out_path.suffix.lower() == ".xlsx":
             write_workbook(out_path, {"汇总": budget, "明细": rows}, headers=_LEVER_HEADERS)
         else:
-            write_table(rows.rename(_LEVER_HEADERS), out_path)
+            # NOTE: a table file holds one frame; the budget goes beside the rows.
+            totals = out_path.with_name(f"{out_path.stem}_汇总{out_path.suffix}")
+            write_table(rows.rename(_LEVER_HEADERS, strict=False), out_path)
+            write_table(budget.rename(_LEVER_HEADERS, strict=False), totals)
+            out.print(f"汇总 / budget: {totals}", markup=False)
         out.print(f"明细 / rows: {out_path}", markup=False)
 
 
