@@ -94,9 +94,11 @@ def targets(
     table = read_regional(regional) if regional is not None else None
     with Store.open(db, read_only=True) as store:
         frame = evaluate_targets(store, year=year, profile=prof, regional=table)
+    met = pl.col("已达标")
     shown = frame.select(
-        "范围", "指标", "单位", "实际值", "目标年度", "目标值", "期别", "完成进度", "差距",
-        "已达标", "统计口径", "说明",
+        "范围", "指标", "单位", "数据年度", "实际值", "目标年度", "目标值", "期别", "完成进度",
+        "差距", pl.when(met).then(pl.lit("是")).when(~met).then(pl.lit("否")).alias("已达标"),
+        "统计口径", "说明",
     )  # fmt: skip
     print_frame(shown, f"{year} 年度目标完成情况（数据年度 {year + prof.data_year_offset}）")
     if out_path is not None:

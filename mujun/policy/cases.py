@@ -13,6 +13,7 @@ import polars as pl
 from mujun import store as st
 from mujun.errors import StoreError
 from mujun.policy.context import Context
+from mujun.profiles.models import Profile
 from mujun.store import cases as store_cases
 
 _MEASURES = ("opened", "planned", "rectified", "exited", "closed", "done", "done_share",
@@ -20,25 +21,25 @@ _MEASURES = ("opened", "planned", "rectified", "exited", "closed", "done", "done
 
 
 def watch_rows(ctx: Context, /, *, lists: Sequence[str] = ()) -> pl.DataFrame:
-    """The year's watch-list entries (all lists, or ``lists``) with the firm's land and energy.
+    """The year's rectification-list entries (all, or ``lists``) with the firm's land and energy.
 
     Raises:
         StoreError: ``lists`` names a rule that is not a watch list of the profile.
     """
     from mujun.policy import evaluate_levers  # noqa: PLC0415 - the package imports this module
 
-    result = evaluate_levers(ctx)
-    configured = set(result.budget.filter(pl.col("kind") == "watch").get_column("rule_id"))
-    rows = result.rows.filter(pl.col("kind") == "watch")
+    configured = rectification_lists(ctx.profile)
     unknown = sorted(set(lists) - configured)
     if unknown:
         msg = (
-            f"方案 {ctx.profile.meta.name!r} 没有监管清单 {unknown}。\n"
-            f"Hint: 可用的清单：{sorted(configured) or '（无）'}。"
+            f"方案 {ctx.profile.meta.name!r} 没有整治清单 {unknown}。\n"
+            f"Hint: 可开案的清单：{sorted(configured) or '（无）'}。"
         )
         raise StoreError(msg)
-    if lists:
-        rows = rows.filter(pl.col("rule_id").is_in(list(lists)))
+    wanted = list(lists) if lists else sorted(configured)
+    rows = evaluate_levers(ctx).rows.filter(
+        (pl.col("kind") == "watch") & pl.col("rule_id").is_in(wanted) & pl.col("uscc").is_not_null()
+    )
     firms = ctx.firms.select(
         "uscc",
         *(c for c in ("township", "park", "land_mu", "energy_tce") if c in ctx.firms.columns),
@@ -55,6 +56,16 @@ def watch_rows(ctx: Context, /, *, lists: Sequence[str] = ()) -> pl.DataFrame:
         pl.col("rule_id").alias("list_id"), pl.col("rule").alias("list_label"),
         pl.col("inputs").alias("reason"), "township", "park", "land_mu", "energy_tce",
     )  # fmt: skip
+
+
+RECTIFICATION_LISTS = ("low_tax", "class_intensity", "thresholds", "idle", "inspections")
+"""Kinds of watch list whose entries are to be rectified (not 本地优质企业 or park blocks)."""
+
+
+def rectification_lists(profile: Profile, /) -> set[str]:
+    """Rule ids of the profile's watch lists whose entries become cases."""
+    lv = profile.levers
+    return {r.id for kind in RECTIFICATION_LISTS for r in getattr(lv, kind, ())}
 
 
 def open_from_lists(

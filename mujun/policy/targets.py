@@ -44,6 +44,8 @@ REGIONAL_COLUMNS = {
 }
 """Columns of the regional table (canonical name → accepted headers); 范围 is optional."""
 REGION = "全域"
+_DECIMALS = 2
+"""Targets are published to 2 decimals; values are compared as printed."""
 """The 范围 of region-wide figures (and of a regional table row with no 范围)."""
 
 _OUTPUT = pl.Schema(
@@ -204,7 +206,10 @@ def _year(store: st.Store, data_year: int, *, profile: Profile) -> _Year:
             return _Year(facts.join(status, on="uscc", how="left"), "")
     facts = st.facts_of_years(store, [data_year])
     if facts.is_empty():
-        return _Year(facts, f"{data_year} 年没有事实数据")
+        empty = facts.with_columns(
+            pl.lit(None, pl.String).alias("eval_status"), pl.lit(None, pl.String).alias("cohort")
+        )
+        return _Year(empty, f"{data_year} 年没有事实数据")
     scored = score(facts, profile=profile, year=evaluation_year).select(
         "uscc", pl.col("eval_status").cast(pl.String), pl.col("cohort").cast(pl.String)
     )
@@ -290,7 +295,9 @@ def _value_expr(t: Target) -> pl.Expr:
 def _firm_values(t: Target, got: _Year) -> pl.DataFrame:
     """``scope`` and ``value`` (per park, or one 全域 row) from one data year's firms."""
     frame = _with_division(got.firms).filter(population_filter(t.counted))
-    expr = _value_expr(t).alias("value")
+    # NOTE: an empty population (Σ 0 ÷ Σ 0) has no value, not NaN
+    value = _value_expr(t)
+    expr = pl.when(value.is_finite()).then(value).alias("value")
     if not t.grouped_by_park:
         return frame.select(pl.lit(REGION).alias("scope"), expr)
     parks = frame.filter(pl.col("park").is_not_null()).group_by(pl.col("park").alias("scope"))
@@ -404,43 +411,50 @@ def _base(t: Target, *, firms_of, store: st.Store, profile: Profile,
 
 def _evaluate(t: Target, data_year: int, *, firms_of, store: st.Store, profile: Profile,
               regional: pl.DataFrame | None) -> pl.DataFrame:  # fmt: skip
-    now, note = _values(t, data_year, firms_of=firms_of, store=store, profile=profile,
-                        regional=regional)  # fmt: skip
+    """Every plan year of a target.
+
+    A plan year already past is measured in its own year (the schedule as it went: 50 % by
+    2022, 80 % by 2023), a later one in the data year.
+    """
     base, base_source = _base(t, firms_of=firms_of, store=store, profile=profile, regional=regional)
-    if base.height == 1 and base.item(0, "scope") is None:  # one published base for every 范围
-        frame = now.with_columns(pl.lit(base.item(0, "base"), pl.Float64).alias("base"))
-    else:
-        frame = now.join(base, on="scope", how="left")
-    level = pl.col("value")
-    base_v = pl.col("base") if "base" in frame.columns else pl.lit(None, pl.Float64)
-    if t.form == "change":
-        actual = (level / base_v - 1) * 100
-    elif t.form == "annual_change":
-        span = max(data_year - (t.base_year or data_year), 1)
-        actual = ((level / base_v).pow(1 / span) - 1) * 100
-    else:
-        actual = level
-    decimals = 2
     parts = []
     for plan_year, goal in sorted(t.yearly.items()):
-        parts.append(
-            _compare(
-                frame,
-                t,
-                actual=actual.round(decimals),
-                base=base_v,
-                goal=goal,
-                plan_year=plan_year,
-                data_year=data_year,
-            )
-        )
+        year = min(plan_year, data_year)
+        now, note = _values(t, year, firms_of=firms_of, store=store, profile=profile,
+                            regional=regional)  # fmt: skip
+        if base.height == 1 and base.item(0, "scope") is None:  # one published base for all
+            frame = now.with_columns(pl.lit(base.item(0, "base"), pl.Float64).alias("base"))
+        else:
+            frame = now.join(base, on="scope", how="left")
+        part = _compare(frame, t, actual=_actual(t, year), goal=goal, plan_year=plan_year,
+                        year=year, data_year=data_year)  # fmt: skip
+        parts.append(part.with_columns(_note(pl.col("说明"), note)))
     return pl.concat(parts, how="vertical").with_columns(
         pl.lit(_counted(t)).alias("统计口径"),
         pl.lit(t.source).alias("依据"),
         pl.lit(base_source or None, pl.String).alias("基期来源"),
-        pl.concat_str(pl.col("说明"), pl.lit(note or None, pl.String), separator="；",
-                      ignore_nulls=True).alias("说明"),
     ).select(_OUTPUT.names()).cast(_OUTPUT)  # fmt: skip
+
+
+def _note(current: pl.Expr, extra: str) -> pl.Expr:
+    return pl.concat_str(current, pl.lit(extra or None, pl.String), separator="；",
+                         ignore_nulls=True).alias("说明")  # fmt: skip
+
+
+def _actual(t: Target, year: int) -> pl.Expr:
+    """The compared value: the level, or its % change from a positive base (else unknown)."""
+    level = pl.col("value")
+    base = pl.col("base")
+    if t.form == "level":
+        return level.round(_DECIMALS)
+    # NOTE: a change needs a positive base and level; zero or missing gives no value (and the
+    # row says so) rather than ±inf or NaN.
+    ok = (base > 0) & (level > 0)
+    ratio = pl.when(ok).then(level / base)
+    if t.form == "change":
+        return ((ratio - 1) * 100).round(_DECIMALS)
+    span = max(year - (t.base_year or year), 1)
+    return ((ratio.pow(1 / span) - 1) * 100).round(_DECIMALS)
 
 
 def _counted(t: Target) -> str:
@@ -451,8 +465,9 @@ def _counted(t: Target) -> str:
     return describe(t.counted)
 
 
-def _compare(frame: pl.DataFrame, t: Target, *, actual: pl.Expr, base: pl.Expr, goal: float,
-             plan_year: int, data_year: int) -> pl.DataFrame:  # fmt: skip
+def _compare(frame: pl.DataFrame, t: Target, *, actual: pl.Expr, goal: float, plan_year: int,
+             year: int, data_year: int) -> pl.DataFrame:  # fmt: skip
+    base = pl.col("base")
     target = pl.lit(goal, pl.Float64)
     at_least = t.direction == "at_least"
     met = (actual >= target) if at_least else (actual <= target)
@@ -475,7 +490,7 @@ def _compare(frame: pl.DataFrame, t: Target, *, actual: pl.Expr, base: pl.Expr, 
         pl.col("scope").alias("范围"),
         pl.lit(t.label).alias("指标"),
         pl.lit(t.unit).alias("单位"),
-        pl.lit(data_year).alias("数据年度"),
+        pl.lit(year).alias("数据年度"),
         actual.alias("实际值"),
         pl.col("value").round(4).alias("当年数值"),
         pl.lit(plan_year).alias("目标年度"),
@@ -487,5 +502,7 @@ def _compare(frame: pl.DataFrame, t: Target, *, actual: pl.Expr, base: pl.Expr, 
         progress.round(4).alias("完成进度"),
         pl.when(met).then(0.0).otherwise((target - actual) * sign).round(4).alias("差距"),
         met.alias("已达标"),
-        pl.when(actual.is_null()).then(pl.lit("无法计算实际值")).alias("说明"),
+        pl.when(actual.is_null())
+        .then(pl.lit("无法计算实际值" + ("（基期无可用数值）" if t.form != "level" else "")))
+        .alias("说明"),
     )

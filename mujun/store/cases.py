@@ -184,9 +184,13 @@ def add_steps(store: Store, steps: pl.DataFrame, /, *, who: str) -> pl.DataFrame
             [who, now],
         )
         con.execute(
-            "UPDATE cases c SET status = l.step, deadline = coalesce(l.deadline, c.deadline) "
-            "FROM (SELECT * FROM _steps QUALIFY row_number() OVER "
-            "      (PARTITION BY case_id ORDER BY _order DESC) = 1) l WHERE c.case_id = l.case_id"
+            "UPDATE cases c SET status = l.step FROM (SELECT * FROM _steps QUALIFY row_number() "
+            "OVER (PARTITION BY case_id ORDER BY _order DESC) = 1) l WHERE c.case_id = l.case_id"
+        )
+        con.execute(  # the latest deadline given (a revised 方案 replaces the first)
+            "UPDATE cases c SET deadline = l.deadline FROM (SELECT * FROM _steps "
+            "WHERE deadline IS NOT NULL QUALIFY row_number() OVER "
+            "(PARTITION BY case_id ORDER BY _order DESC) = 1) l WHERE c.case_id = l.case_id"
         )
         con.unregister("_steps")
     return out.drop("_order")
