@@ -10,7 +10,8 @@ import polars as pl
 import typer
 
 from mujun.cli._app import app
-from mujun.cli._console import err, out, print_frame
+from mujun.cli._console import out, print_frame
+from mujun.cli._periods import warn_period
 from mujun.cli.options import DbOption, YearOption
 from mujun.errors import DataError
 from mujun.ingest import values
@@ -19,7 +20,6 @@ from mujun.policy import load_context
 from mujun.policy.cases import open_from_lists
 from mujun.profiles import load_profile
 from mujun.profiles.periods import for_year
-from mujun.profiles.periods import notes as period_notes
 from mujun.report import write_table, write_workbook
 from mujun.store import Store
 from mujun.store import cases as store_cases
@@ -71,8 +71,7 @@ def open_cases(
 ) -> None:
     """Confirm (核定) the year's watch-list entries as cases; open cases are not duplicated."""
     prof = for_year(load_profile(profile), year)
-    for note in period_notes(prof, year, levers=True):
-        err.print(note, markup=False, highlight=False)
+    warn_period(prof, year, levers=True)
     with Store.open(db) as store:
         ctx = load_context(store, year=year, profile=prof, inputs=inputs)
         opened, skipped = open_from_lists(ctx, who=who, lists=tuple(lists or ()))

@@ -27,6 +27,7 @@ from mujun.cli._console import (
     print_summary,
     report_reading,
 )
+from mujun.cli._periods import warn_period
 from mujun.cli.options import (
     DbOption,
     FirmOption,
@@ -64,6 +65,7 @@ def run_cmd(
 ) -> None:
     """Score an evaluation year and store it as a draft run."""
     prof = load_profile(profile)
+    warn_period(prof, year)
     data_year = year + prof.data_year_offset
     out.print(cycle.year_line(data_year, offset=prof.data_year_offset), markup=False)
     if facts is not None:

@@ -9,13 +9,13 @@ import polars as pl
 import typer
 
 from mujun.cli._app import app
-from mujun.cli._console import err, out, print_frame
+from mujun.cli._console import out, print_frame
+from mujun.cli._periods import warn_period
 from mujun.cli.options import DbOption, YearOption
 from mujun.policy import KIND_NAMES, evaluate_levers, evaluate_targets, load_context
 from mujun.policy.targets import read_regional
 from mujun.profiles import load_profile
 from mujun.profiles.periods import for_year
-from mujun.profiles.periods import notes as period_notes
 from mujun.report import write_table, write_workbook
 from mujun.store import Store
 
@@ -53,7 +53,8 @@ def levers(
     db: DbOption = None,
 ) -> None:
     """Apply the profile's levers to a published year: subsidies, surcharges, lists."""
-    prof = load_profile(profile)
+    prof = for_year(load_profile(profile), year)
+    warn_period(prof, year, levers=True)
     with Store.open(db, read_only=True) as store:
         ctx = load_context(store, year=year, profile=prof, projects=projects, inputs=inputs,
                            averages=averages, inspections=inspections)  # fmt: skip
@@ -89,8 +90,7 @@ def targets(
 ) -> None:
     """Compare a published year with the plan's targets (firm aggregates, regional, cases)."""
     prof = for_year(load_profile(profile), year)
-    for note in period_notes(prof, year):
-        err.print(note, markup=False, highlight=False)
+    warn_period(prof, year)
     table = read_regional(regional) if regional is not None else None
     with Store.open(db, read_only=True) as store:
         frame = evaluate_targets(store, year=year, profile=prof, regional=table)

@@ -17,6 +17,7 @@ from mujun.cli._console import (
     print_summary,
     report_reading,
 )
+from mujun.cli._periods import warn_period
 from mujun.engine import score as score_frame
 from mujun.ingest import read_facts
 from mujun.profiles import load_profile
@@ -39,6 +40,7 @@ def score(
     """Score and classify the firms of one evaluation year."""
     check_table_path(out_path)
     prof = load_profile(profile)
+    warn_period(prof, year)
     read = read_facts(facts)
     hist = read_facts(history).facts if history is not None else None
     result = score_frame(read.facts, profile=prof, year=year, history=hist)
