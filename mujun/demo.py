@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from mujun import cycle
 from mujun import store as st
-from mujun.engine import score
 from mujun.errors import DataError
 from mujun.ingest.importer import ImportResult, import_year
 from mujun.profiles.models import Profile
@@ -22,6 +23,9 @@ from mujun.report.public_list import public_workbook
 from mujun.report.publication import load_year
 from mujun.score import needs_previous_year
 
+NOTICE_START = dt.date(2000, 5, 6)
+NOTICE_END = dt.date(2000, 5, 12)
+"""The demo's notice period (in the evaluation year), 7 days."""
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 DATA_YEARS = (2022, 2023)
 SOURCE_FILES = {
@@ -55,10 +59,12 @@ class DemoRun:
     """The internal workbook (内部资料)."""
     report_path: Path
     published: dict[int, int]
-    """Evaluation year → published run id."""
+    """Evaluation year → 认定 run id."""
     transition: pl.DataFrame | None
     firm: str | None
     firm_history: pl.DataFrame | None
+    steps: tuple[str, ...] = ()
+    """The cycle as it ran: each year's draft, 公示, objection and 认定."""
 
 
 def sample_files(data_year: int) -> dict[str, list[Path]]:
@@ -80,15 +86,18 @@ def sample_files(data_year: int) -> dict[str, list[Path]]:
 
 
 def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
-    """Store, score and publish both sample years with ``profile``.
+    """Import, score and decide both sample years with ``profile``, as an office does.
 
-    The demo keeps its own database (``out_dir/demo.duckdb``); each run publishes with
-    ``supersede``, so earlier demo runs stay in it, marked superseded.
+    Each year goes draft (内部审核稿) → 公示 → 认定; in the latest year one firm objects
+    during the notice and is adjusted with a reason, which the 认定稿 shows. The demo keeps
+    its own database (``out_dir/demo.duckdb``); a rerun decides with ``supersede``, so earlier
+    demo runs stay in it, marked superseded, and its adjustment is carried to the new run.
     """
     db_path = out_dir / "demo.duckdb"
     if db_path.is_file():  # the demo's own database, from an older mujun: migrate (with backup)
         st.Store.upgrade(db_path)
     published: dict[int, int] = {}
+    steps: list[str] = []
     with st.Store.open(db_path) as store:
         for data_year in DATA_YEARS:
             imported = import_year(sample_files(data_year), year=data_year, settings=profile.ingest)
@@ -97,20 +106,24 @@ def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
                 for f, r, a in imported.files.select("file", "rows_read", "accepted").unique(
                     "file", maintain_order=True).iter_rows()
             ]  # fmt: skip
-            facts = imported.facts
-            batch = st.save_facts(store, facts, sources=sources, problems=imported.failures)
-            previous = st.latest_facts(store, data_year - 1)
-            year = data_year - profile.data_year_offset
-            if previous is None and needs_previous_year(profile):
-                continue  # the sample has no year before its first: nothing to benchmark against
-            result = score(facts, profile=profile, year=year,
-                           history=previous[1] if previous else None)  # fmt: skip
-            run_id = st.save_run(
-                store, result, profile=profile, evaluation_year=year,
-                input_fingerprint=st.fingerprint(facts), batch_id=batch,
-                history_batch_id=previous[0] if previous else None, note="mujun demo",
+            cycle.import_batch(
+                store, facts=imported.facts, sources=sources, problems=imported.failures,
+                data_year=data_year, who=DEMO_USER,
             )  # fmt: skip
-            published[year] = st.publish(store, year=year, run_id=run_id, supersede=True)[0]
+            year = data_year - profile.data_year_offset
+            if needs_previous_year(profile) and st.latest_facts(store, data_year - 1) is None:
+                continue  # the sample has no year before its first: nothing to benchmark against
+            scored = cycle.score_year(store, year=year, profile=profile, note="mujun demo",
+                                      who=DEMO_USER)  # fmt: skip
+            result = scored.result
+            steps.append(
+                f"{year} 年度：内部审核稿 运行 {scored.run_id}"
+                f"（{cycle.year_line(data_year, offset=profile.data_year_offset)}；"
+                f"沿用人工调档 {scored.carried} 项）"
+            )
+            steps.extend(_notice_objection_final(store, year, latest=data_year == DATA_YEARS[-1]))
+            published[year] = st.select_run(store, year, state="final").run_id
+            result = _final_classes(store, result, published[year])
         transition, firm, firm_history = _two_year_view(store, sorted(published))
         view = load_year(store, max(published))
         try:
@@ -141,7 +154,7 @@ def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
         except OutputError as exc:
             runs = "、".join(f"{y} 年度运行 {r}" for y, r in sorted(published.items()))
             msg = (
-                f"{exc}\n已写入数据库 {db_path}：{runs}（已发布）；其余输出文件未改动，可重新运行。"
+                f"{exc}\n已写入数据库 {db_path}：{runs}（已认定）；其余输出文件未改动，可重新运行。"
             )
             raise OutputError(msg) from exc
     return DemoRun(
@@ -156,7 +169,92 @@ def run_demo(out_dir: Path, /, *, profile: Profile) -> DemoRun:
         transition=transition,
         firm=firm,
         firm_history=firm_history,
+        steps=tuple(steps),
         **paths,
+    )
+
+
+DEMO_USER = "mujun demo"
+
+
+def _notice_objection_final(store: st.Store, year: int, *, latest: bool) -> list[str]:
+    """Post the year's draft for 7 days, hear one objection in the latest year, decide it."""
+    notice = cycle.start_notice(
+        store, year=year, start=NOTICE_START.replace(year=year), end=NOTICE_END.replace(year=year),
+        contact="示范县经济和信息化局企业科（电话 0000-0000000，示范县人民路 1 号）",
+        issuer="示范县经济和信息化局", who=DEMO_USER, confirm=True,
+    )  # fmt: skip
+    steps = [
+        f"{year} 年度：公示稿 运行 {notice.run_id}（公示期 {notice.start} 至 {notice.end}，"
+        f"{notice.issuer}）"
+    ]
+    if latest:
+        steps.extend(_demo_objection(store, year, notice.run_id))
+    done = cycle.decide_final(store, year=year, who=DEMO_USER, supersede=True, confirm=True)
+    steps.append(
+        f"{year} 年度：认定稿 运行 {done.run_id}（与公示稿相比 {done.changes.height} 家等级变动）"
+    )
+    return steps
+
+
+def _demo_objection(store: st.Store, year: int, run_id: int) -> list[str]:
+    """A firm in the middle of the lowest-but-one class objects: a project under construction."""
+    labels = store.frame(
+        "SELECT label FROM run_classes WHERE run_id = ? ORDER BY ord", [run_id]
+    ).get_column("label")
+    if labels.len() < 3:
+        return []
+    lower, upper = labels[-2], labels[-3]
+    firms = store.frame(
+        "SELECT uscc, name, final_class FROM final_results WHERE run_id = ? "
+        "AND class_label = ? AND eval_status = 'ranked' ORDER BY rank",
+        [run_id, lower],
+    )
+    if firms.is_empty():
+        return []
+    uscc, name, now_class = firms.row(firms.height // 2)
+    if now_class != lower:  # a rerun: the earlier demo's adjustment was carried
+        return [f"{year} 年度：{name} 的人工调档 {lower}→{now_class} 已沿用"]
+    number = cycle.record_objection(
+        store, year=year, uscc=uscc, received=NOTICE_START.replace(year=year),
+        from_whom=f"{name}（企业办公室）", claim="在建亿元项目未按规定计入", who=DEMO_USER,
+    )  # fmt: skip
+    done = cycle.adjust(
+        store, year=year, uscc=uscc, to_class=upper, who=DEMO_USER, objection_id=number,
+        reason="在建亿元项目，经核实按规定调整",
+    )  # fmt: skip
+    return [
+        f"{year} 年度：异议第 {number} 号（{name}）成立，调档 {done.from_class}→{done.to_class}"
+        f"（{done.reason}）"
+    ]
+
+
+def _final_classes(store: st.Store, result: pl.DataFrame, run_id: int) -> pl.DataFrame:
+    """The engine's result with the 认定 classes: adjusted firms get their decided class."""
+    decided = store.frame(
+        "SELECT uscc, final_class, final_class_name, final_next_class FROM final_results "
+        "WHERE run_id = ? AND adjusted",
+        [run_id],
+    )
+    if decided.is_empty():
+        return result
+    decided_as = {"class_label": "final_class", "class_name": "final_class_name",
+                  "next_class": "final_next_class"}  # fmt: skip
+    adjusted = pl.col("final_class").is_not_null()
+    return (
+        result.join(decided, on="uscc", how="left")
+        .with_columns(
+            *(
+                pl.when(adjusted)
+                .then(pl.col(final).cast(pl.String))
+                .otherwise(pl.col(c).cast(pl.String))
+                .cast(result.schema[c])
+                .alias(c)
+                for c, final in decided_as.items()
+            ),
+            pl.when(~adjusted).then(pl.col("gap_to_next")).alias("gap_to_next"),
+        )
+        .select(result.columns)
     )
 
 

@@ -41,9 +41,13 @@ def test_demo_prints_class_summary_and_writes_the_list(tmp_path: Path) -> None:
     assert "2023 → 2024 等级变动" in result.stdout
     assert "企业历年评价示例" in result.stdout and "亩均税收" in result.stdout
     assert (tmp_path / "out" / "demo.duckdb").is_file()
+    for step in ("内部审核稿 运行 2", "公示稿 运行 2（公示期 2024-05-06 至 2024-05-12",
+                 "异议第 1 号", "认定稿 运行 2（与公示稿相比 1 家等级变动）"):  # fmt: skip
+        assert step in result.stdout, "the demo shows the cycle: draft → 公示 → 认定"
     again = _mujun("demo", "--out", str(tmp_path / "out"))
     assert again.returncode == 0, again.stderr
     assert "2023: run 3, 2024: run 4" in again.stdout, "reruns supersede, never overwrite"
+    assert "沿用人工调档 1 项" in again.stdout, "the earlier demo's adjustment is carried"
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
