@@ -14,7 +14,6 @@ import polars as pl
 from mujun import store as st
 from mujun.errors import StoreError
 from mujun.profiles.models import Profile
-from mujun.report.workbook import write_workbook
 
 
 @dataclass(frozen=True)
@@ -249,38 +248,10 @@ def details(view: YearView, /) -> pl.DataFrame:
     )
 
 
-PROBLEM_HEADERS = {
-    "file": "文件",
-    "sheet": "工作表",
-    "row": "行号",
-    "column": "列",
-    "value": "原值",
-    "reason": "原因",
-    "outcome": "处理",
-    "raw": "原始内容",
-}
-
-
 def publication_workbook(
     view: YearView, path: str | Path, /, *, township: str | None = None
 ) -> Path:
-    """The year's workbook: 公示名单, one sheet per township, 汇总, 指标明细, 导入问题."""
-    sheets: dict[str, pl.DataFrame] = {"公示名单": class_list(view, township=township)}
-    townships = (
-        [township]
-        if township
-        else sorted(view.results.get_column("township").drop_nulls().unique().to_list())
-    )
-    if township is None:
-        for name in townships:
-            sheets[name[:28]] = class_list(view, township=name)
-    sheets["汇总"] = summary(view)
-    sheets["指标明细"] = details(view)
-    problems = view.problems.with_columns(
-        pl.col("outcome").replace({"rejected": "拒绝", "skipped": "跳过"})
-    )
-    sheets["导入问题"] = problems
-    formats = {c: "0.0%" for c in sheets["汇总"].columns if c.endswith("占比")}
-    return write_workbook(
-        path, sheets, headers={**LIST_HEADERS, **PROBLEM_HEADERS}, formats=formats
-    )
+    """The internal workbook (内部资料): `mujun.report.internal.internal_workbook`."""
+    from mujun.report.internal import internal_workbook  # noqa: PLC0415 - it builds on this module
+
+    return internal_workbook(view, path, township=township)

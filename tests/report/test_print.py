@@ -7,22 +7,19 @@ test's tmp folder (pdftoppm). The sample county is built once per session.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import math
 import re
 import shutil
 import subprocess
 from html import unescape
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import polars as pl
 import pytest
 
 from mujun import store as mstore
-from mujun.demo import DemoRun, run_demo
-from mujun.profiles import load_profile
+from mujun.demo import DemoRun
 from mujun.report.html import region_report
 from mujun.report.public_list import public_frame, public_title, public_workbook
 from mujun.report.publication import YearView, load_year
@@ -30,43 +27,6 @@ from mujun.report.workbook import display_width
 
 USCC = re.compile(r"\b[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}\b")
 TOOLS = ("soffice", "pdftotext", "pdftoppm", "pdfinfo")
-
-
-@dataclasses.dataclass(frozen=True)
-class _Notice:
-    start: dt.date
-    end: dt.date
-    contact: str
-    issuer: str
-
-
-@dataclasses.dataclass(frozen=True)
-class _Posted(YearView):
-    """A year as posted for 公示 (the cycle's state and notice record)."""
-
-    state: str = "notice"
-    notice: Any = None
-
-
-NOTICE = _Notice(
-    dt.date(2024, 5, 6),
-    dt.date(2024, 5, 12),
-    "县经信局企业科，电话 0576-12345678",
-    "示范县经济和信息化局",
-)
-
-
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    return run_demo(tmp_path_factory.mktemp("sample"), profile=load_profile("zhejiang_baseline"))
-
-
-@pytest.fixture(scope="session")
-def posted(sample: DemoRun) -> YearView:
-    with mstore.Store.open(sample.db_path, read_only=True) as s:
-        view = load_year(s, sample.year)
-    fields = {f.name: getattr(view, f.name) for f in dataclasses.fields(YearView)}
-    return _Posted(**{**fields, "state": "notice", "notice": NOTICE})
 
 
 def _tool(name: str) -> str:

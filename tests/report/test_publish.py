@@ -60,11 +60,14 @@ def test_workbook_sheets_headers_formats_and_formula_escaping(db: Path, tmp_path
     with mstore.Store.open(db, read_only=True) as s:
         path = publication_workbook(load_year(s, 2024), tmp_path / "book.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames[0] == "公示名单" and book.sheetnames[-3:] == [
+    assert book.sheetnames[0] == "公示名单" and book.sheetnames[-5:] == [
         "汇总",
         "指标明细",
+        "评价方法",
         "导入问题",
+        "导入跳过汇总",
     ]
+    assert book["公示名单"].oddHeader.left.text.startswith("内部资料")
     sheet = book["公示名单"]
     headers = [c.value for c in sheet[1]]
     assert headers == [

@@ -1,0 +1,214 @@
+"""The internal workbook, numbers as officials write them, the method text and safe writing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from mujun import store as mstore
+from mujun.cli import app
+from mujun.demo import SAMPLE_DIR, DemoRun, run_demo
+from mujun.profiles import load_profile
+from mujun.profiles.loader import validate_profile
+from mujun.report.html import firm_card, region_report
+from mujun.report.internal import import_problems, internal_workbook
+from mujun.report.method_text import cap_note, method_lines
+from mujun.report.output import OutputError, atomic_path
+from mujun.report.public_list import public_workbook
+from mujun.report.publication import YearView, load_year, summary
+
+LOCKED = "文件被占用，请关闭 Excel 后重试"
+
+
+def _cells(path: Path) -> dict[str, list[openpyxl.cell.Cell]]:
+    book = openpyxl.load_workbook(path)
+    return {ws.title: [c for row in ws.iter_rows() for c in row] for ws in book.worksheets}
+
+
+def test_internal_workbook_holds_no_personal_tax_amounts_nor_paths(
+    posted: YearView, tmp_path: Path
+) -> None:
+    path = internal_workbook(posted, tmp_path / "内部.xlsx")
+    cells = _cells(path)
+    assert list(cells)[-5:] == ["汇总", "指标明细", "评价方法", "导入问题", "导入跳过汇总"]
+    texts = [str(c.value) for sheet in cells.values() for c in sheet if c.value is not None]
+    assert not [t for t in texts if str(SAMPLE_DIR) in t or t.startswith("/")], "machine paths"
+    problems = [str(c.value) for c in cells["导入问题"] if c.value is not None]
+    assert not [t for t in problems if "个人所得税" in t]
+    skipped = openpyxl.load_workbook(path)["导入跳过汇总"]
+    assert [c.value for c in skipped[1]] == ["文件", "原因", "行数（行）"]
+    pit = [r for r in skipped.iter_rows(min_row=2, values_only=True) if "个人所得税" in r[1]]
+    assert pit and all(isinstance(r[2], int) and r[2] > 0 for r in pit), "counted, not listed"
+    book = openpyxl.load_workbook(path)
+    assert all(ws.oddHeader.left.text.startswith("内部资料") for ws in book.worksheets)
+    assert all(ws.oddFooter.center.text == "第 &P 页 共 &N 页" for ws in book.worksheets)
+    rejected, counted = import_problems(posted)
+    assert rejected.height == int((posted.problems["outcome"] == "rejected").sum())
+    assert int(counted["rows"].sum()) == int((posted.problems["outcome"] != "rejected").sum())
+
+
+def test_township_filter_applies_to_every_sheet(posted: YearView, tmp_path: Path) -> None:
+    town = "城关镇"
+    firms = set(posted.results.filter(pl.col("township") == town).get_column("uscc"))
+    path = internal_workbook(posted, tmp_path / "t.xlsx", township=town)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == [
+        "公示名单",
+        "汇总",
+        "指标明细",
+        "评价方法",
+        "导入问题",
+        "导入跳过汇总",
+    ]
+    for title in ("公示名单", "指标明细"):
+        rows = list(book[title].iter_rows(min_row=2, values_only=True))
+        header = [c.value for c in book[title][1]]
+        col = header.index("统一社会信用代码")
+        assert rows and {r[col] for r in rows} <= firms, title
+        assert {r[header.index("乡镇（街道）")] for r in rows} == {town}, title
+    assert [r[0] for r in book["汇总"].iter_rows(min_row=2, values_only=True)] == [town, "合计"]
+    for row in book["导入问题"].iter_rows(min_row=2, values_only=True):
+        assert any(u in " ".join(str(v) for v in row) for u in firms)
+    public = openpyxl.load_workbook(public_workbook(posted, tmp_path / "p.xlsx", township=town))
+    listed = list(public["公示名单"].iter_rows(min_row=4, values_only=True))
+    assert {r[3] for r in listed if r[0] is not None and r[3] is not None} == {town}
+    assert town in public["公示名单"]["A1"].value
+
+
+def test_numbers_are_written_as_officials_write_them(posted: YearView, tmp_path: Path) -> None:
+    cells = _cells(internal_workbook(posted, tmp_path / "n.xlsx"))
+    numeric = [c for sheet in cells.values() for c in sheet if isinstance(c.value, float)]
+    formats = {c.number_format for c in numeric}
+    assert formats <= {"#,##0.00", "0.0%", "0.00%"}, formats
+    header = {c.value: c.column for c in cells["汇总"] if c.row == 1}
+    shares = [c for c in cells["汇总"] if c.column == header["A类占比"] and c.row > 1]
+    assert shares and all(c.number_format == "0.0%" for c in shares if c.value is not None)
+    details = {c.value: c.column for c in cells["指标明细"] if c.row == 1}
+    rd = next(h for h in details if str(h).startswith("研发经费支出占营业收入比重（"))
+    ratios = [c for c in cells["指标明细"] if c.column == details[rd] and c.row > 1]
+    assert rd.endswith("（%）") and ratios
+    assert all(c.number_format == "0.00%" for c in ratios if c.value is not None)
+
+
+def test_report_states_the_same_facts_as_the_workbook(sample: DemoRun, tmp_path: Path) -> None:
+    with mstore.Store.open(sample.db_path, read_only=True) as s:
+        view = load_year(s, sample.year)
+        html = region_report(view, tmp_path / "r.html", store=s).read_text(encoding="utf-8")
+    table = summary(view)
+    first = re.search(r"<caption>表1 .*?</caption>.*?<tbody>(.*?)</tbody>", html).group(1)  # type: ignore[union-attr]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", first)]
+    assert [r[0] for r in rows] == table.get_column("乡镇（街道）").to_list()
+    assert [int(r[1].replace(",", "")) for r in rows] == table.get_column("参评企业数").to_list()
+    assert "单项不封顶" in html and "1.39e" not in html and "e+" not in html
+    assert "T：暂不定级" in html or "免评：免于评价" in html, "legend of special labels"
+    assert "认定稿" in html.split("</h1>")[0]
+
+
+def test_method_text_states_caps_quotas_and_weights(tmp_path: Path) -> None:
+    base = load_profile("zhejiang_baseline")
+    lines = "\n".join(method_lines(base))
+    assert "亩均税收 30 分" in lines and "权重合计 100 分" in lines
+    assert "A 类为前 20%" in lines and "D 类为 95%–100%" in lines and "四舍五入" in lines
+    assert "单项不封顶" in lines and cap_note(base) == "单项不封顶"
+    assert base.scoring.cap is None, 'cap = "none" in the TOML means no cap'
+    capped = validate_profile(
+        {**base.model_dump(mode="json"), "scoring": {"method": "ratio", "cap": 1.5}},
+        source="test",
+    )
+    capped_lines = "\n".join(method_lines(capped))
+    assert "单项最高得分为权重的 1.5 倍" in capped_lines and "单项不封顶" not in capped_lines
+    assert cap_note(capped) == ""
+    assert "×" in capped_lines and "e+" not in capped_lines
+
+
+def test_card_says_no_cap_beside_the_score(posted: YearView, tmp_path: Path) -> None:
+    uscc = posted.results.sort("total_score", descending=True, nulls_last=True).item(0, "uscc")
+    html = firm_card(posted, uscc, tmp_path / "c.html").read_text(encoding="utf-8")
+    assert re.search(r"综合得分 [\d,.]+ 分（单项不封顶", html)
+    assert "公示稿" in html.split("</h1>")[0]
+
+
+def test_atomic_path_keeps_the_old_file_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "a.txt"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="half written"):
+        _write_and_fail(target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"], "no temporary file left"
+
+
+def _write_and_fail(target: Path) -> None:
+    with atomic_path(target) as temp:
+        temp.write_text("half", encoding="utf-8")
+        msg = "half written"
+        raise RuntimeError(msg)
+
+
+def _locked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows refuses to replace a workbook that is open in Excel."""
+
+    def refuse(self: Path, target: Path) -> Path:
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr(Path, "replace", refuse)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "extra"),
+    [("xlsx", []), ("xlsx", ["--internal"]), ("html", []), ("csv", []), ("parquet", [])],
+)
+def test_export_to_a_locked_file_says_so_in_chinese(
+    sample: DemoRun,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    extra: list[str],
+) -> None:
+    out = tmp_path / f"out.{fmt}"
+    out.write_text("before", encoding="utf-8")
+    _locked(monkeypatch)
+    args = ["export", "--year", str(sample.year), "--format", fmt, "--out", str(out), *extra]
+    result = CliRunner().invoke(app, [*args, "--db", str(sample.db_path)])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, OutputError)
+    assert f"{LOCKED}：{out}" in str(result.exception)
+    assert out.read_text(encoding="utf-8") == "before"
+    assert [p.name for p in tmp_path.iterdir()] == [out.name], "no temporary file left"
+
+
+def test_demo_says_what_it_stored_when_an_output_is_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _locked(monkeypatch)
+    with pytest.raises(OutputError) as caught:
+        run_demo(tmp_path, profile=load_profile("zhejiang_baseline"))
+    message = str(caught.value)
+    assert LOCKED in message and "已写入数据库" in message and "2024 年度运行" in message
+
+
+def test_export_names_carry_the_state_and_default_to_the_public_list(
+    sample: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = ["export", "--year", str(sample.year), "--db", str(sample.db_path)]
+    for extra in ([], ["--internal"], ["--format", "csv"], ["--township", "城关镇"]):
+        result = CliRunner().invoke(app, [*base, *extra])
+        assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(
+        [
+            f"{sample.year}年度亩均评价结果公示名单_认定稿.xlsx",
+            f"{sample.year}年度亩均评价内部资料_认定稿.xlsx",
+            f"{sample.year}年度亩均评价公示名单_认定稿_系统导入用.csv",
+            f"{sample.year}年度亩均评价结果公示名单_认定稿_城关镇.xlsx",
+        ]
+    )
+    public = openpyxl.load_workbook(tmp_path / f"{sample.year}年度亩均评价结果公示名单_认定稿.xlsx")
+    assert public.sheetnames == ["公示名单"]
+    bad = CliRunner().invoke(app, [*base, "--township", "不存在镇"])
+    assert bad.exit_code == 1 and "城关镇" in str(bad.exception)
