@@ -26,6 +26,13 @@ class OutputError(MujunError):
             f"（{reason}；原文件未改动。若文件未打开，请检查该文件夹是否可写。）"
         )
 
+    @classmethod
+    def unwritable(cls, path: Path, reason: str) -> OutputError:
+        """Any other failure of the file system while writing."""
+        return cls(
+            f"无法写入文件：{path}\n（{reason}；原文件未改动。请检查磁盘空间、路径和文件夹权限。）"
+        )
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path, /) -> Iterator[Path]:
@@ -35,7 +42,7 @@ def atomic_path(path: str | Path, /) -> Iterator[Path]:
 
     Raises:
         OutputError: the folder or the target is not writable (PermissionError), e.g. the
-            workbook is open in Excel.
+            workbook is open in Excel, or the file system refused the write (OSError).
     """
     target = Path(path)
     # NOTE: same folder so the rename stays on one file system (a rename is atomic there);
@@ -47,6 +54,8 @@ def atomic_path(path: str | Path, /) -> Iterator[Path]:
         temp.replace(target)
     except PermissionError as exc:
         raise OutputError.locked(target, exc.strerror or type(exc).__name__) from exc
+    except OSError as exc:  # disk full, path too long, a folder where the file should be ...
+        raise OutputError.unwritable(target, exc.strerror or str(exc)) from exc
     finally:
         temp.unlink(missing_ok=True)
 

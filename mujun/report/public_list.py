@@ -19,7 +19,7 @@ import xlsxwriter
 from mujun.errors import MujunError
 from mujun.report.cycle_state import chinese_date, notice_of, state_label, state_of
 from mujun.report.output import atomic_path
-from mujun.report.workbook import PAGE_FOOTER, decimal_format, display_width
+from mujun.report.workbook import PAGE_FOOTER, close_workbook, decimal_format, display_width
 
 if TYPE_CHECKING:
     from mujun.report.publication import YearView
@@ -242,7 +242,7 @@ def _write(
         sheet.fit_to_pages(1, 0)
         sheet.set_footer(PAGE_FOOTER)
     finally:
-        book.close()
+        close_workbook(book)
 
 
 def _formats(book: xlsxwriter.Workbook, *, decimals: int) -> dict[str, Any]:

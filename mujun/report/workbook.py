@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -122,7 +123,22 @@ def _write(
                 sheet.set_header(f"&L{page_header}&R{title.replace('&', '&&')}")
             sheet.set_footer(PAGE_FOOTER)
     finally:
+        close_workbook(book)
+
+
+def close_workbook(book: xlsxwriter.Workbook, /) -> None:
+    """Close (write) a workbook; a file-system error surfaces as itself, not wrapped.
+
+    XlsxWriter wraps the OSError of a locked or full disk in ``FileCreateError``; unwrapped,
+    `atomic_path` turns it into the Chinese message that names the file.
+    """
+    try:
         book.close()
+    except FileCreateError as exc:
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, OSError):
+            raise cause from exc
+        raise
 
 
 def _refuse_non_finite(title: str, frame: pl.DataFrame) -> None:

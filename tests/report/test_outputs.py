@@ -212,3 +212,32 @@ def test_export_names_carry_the_state_and_default_to_the_public_list(
     assert public.sheetnames == ["公示名单"]
     bad = CliRunner().invoke(app, [*base, "--township", "不存在镇"])
     assert bad.exit_code == 1 and "城关镇" in str(bad.exception)
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (PermissionError(13, "Permission denied"), LOCKED),
+        (OSError(28, "No space left on device"), "无法写入文件"),
+    ],
+)
+def test_workbook_write_errors_name_the_file(
+    posted: YearView,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    error: OSError,
+    message: str,
+) -> None:
+    """XlsxWriter wraps file-system errors; they still reach the official as one message."""
+    import xlsxwriter.workbook  # noqa: PLC0415
+
+    def fail(self: object) -> None:
+        raise error
+
+    monkeypatch.setattr(xlsxwriter.workbook.Workbook, "_store_workbook", fail)
+    for write in (public_workbook, internal_workbook):
+        target = tmp_path / f"{write.__name__}.xlsx"
+        with pytest.raises(OutputError, match=message) as caught:
+            write(posted, target)
+        assert str(target) in str(caught.value) and "原文件未改动" in str(caught.value)
+    assert not list(tmp_path.iterdir()), "no file, no temporary file"
