@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from ingest import file_fixtures as ff
 
 from mujun.testing import make_uscc
 
@@ -659,7 +660,212 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
         },
         Reported("户号", outcome="rejected"),
     )
+    _file_level(add)
     return d
+
+
+def _file_level(add: Callable[[str, Callable[[Path], Files], Expect], None]) -> None:
+    """Files as department systems really write them (issue 13, file and grid level)."""
+    table_c4 = {"C4": "统一社会信用代码", "D4": "企业名称", "E4": "工业增加值（万元）",
+                "C5": U[6], "D5": "庚", "E5": "n/a?"}  # fmt: skip
+    stats_csv = ",".join(STATS)
+    add(
+        "Excel 95 (BIFF5) workbook in GBK",
+        one(
+            "stats", "九五.xls", lambda p: ff.biff5(p, [("数据", [STATS, [U[0], "甲机械", 1, 2]])])
+        ),
+        Value(U[0], "name", "甲机械"),
+    )
+    add(
+        "formula cells without cached values",
+        one(
+            "stats",
+            "公式.xlsx",
+            lambda p: ff.workbook(p, [("数据", [STATS, [U[0], "甲", "=1+1", 2]])]),
+        ),
+        Error(("公式单元格没有计算结果", "数据!C2")),
+    )
+    add(
+        "GBK csv with one UTF-8 line appended",
+        one(
+            "stats",
+            "混合.csv",
+            lambda p: ff.gbk_with_utf8_tail(
+                p, f"{stats_csv}\n{U[0]},甲,1,2\n", f"{U[1]},乙公司,3,4\n"
+            ),
+        ),
+        Error(("两种编码", "第 3 行")),
+    )
+    for label, ref in (("without", None), ("with a stale", "A1:B2")):
+        add(
+            f"xlsx {label} <dimension>",
+            one("stats", "维度.xlsx", lambda p, ref=ref: ff.set_dimension(ff.at(p, table_c4), ref)),
+            Reported("不是有效数字", row=5, column="E列"),
+        )
+    add("PDF renamed .xlsx", one("land", "用地.xlsx", ff.pdf), Error(("这是 PDF 文件",)))
+    add(
+        "Excel lock file ~$",
+        lambda tmp: {"tax": [ff.lock_file(tmp, "税务.xlsx")]},
+        Error(("该工作簿正在 Excel 中打开", "“税务.xlsx”")),
+    )
+    add(
+        "Word document named .xls",
+        one(
+            "stats", "说明.xls", lambda p: (p.write_bytes(ff.ole(b"x" * 64, "WordDocument")), p)[1]
+        ),
+        Error(("Word",)),
+    )
+    add(
+        "csv whose first line is a title",
+        one(
+            "stats",
+            "标题.csv",
+            lambda p: text(p, f"某县2023年规上工业企业主要指标\n{stats_csv}\n{U[0]},甲,5,6\n"),
+        ),
+        Value(U[0], "revenue_wan", 6.0),
+    )
+    add(
+        "csv with Excel's sep=; line",
+        one("stats", "sep.csv", lambda p: text(p, f"sep=;\n{';'.join(STATS)}\n{U[0]};甲;5;6\n")),
+        Value(U[0], "revenue_wan", 6.0),
+    )
+    add(
+        "csv with unquoted thousands separators",
+        one(
+            "stats",
+            "千分位.csv",
+            lambda p: text(p, f"{stats_csv}\n{U[0]},甲,5,6\n{U[1]},乙,1,234.5,7\n"),
+        ),
+        Reported("千位分隔符", row=3, column="（整行）"),
+    )
+    add(
+        "transposed table (indicators as rows)",
+        one(
+            "stats",
+            "转置.xlsx",
+            lambda p: ff.workbook(
+                p,
+                [
+                    (
+                        "表",
+                        [
+                            ["指标", "甲有限公司", "乙有限公司"],
+                            ["统一社会信用代码", U[0], U[1]],
+                            ["工业增加值（万元）", 5, 6],
+                            ["营业收入（万元）", 7, 8],
+                        ],
+                    )
+                ],
+            ),
+        ),
+        Error(("转置",)),
+    )
+    add(
+        "hidden sheet beside the data",
+        one(
+            "stats",
+            "隐藏.xlsx",
+            lambda p: ff.workbook(
+                p,
+                [("数据", [STATS, [U[0], "甲", 1, 2]]), ("旧", [STATS, [U[1], "乙", 3, 4]])],
+                hidden=["旧"],
+            ),
+        ),
+        Noted("隐藏的工作表未读取：旧"),
+    )
+    add(
+        "every sheet hidden",
+        one(
+            "stats",
+            "全隐藏.xlsx",
+            lambda p: ff.hide_every_sheet(ff.workbook(p, [("数据", [STATS, [U[0], "甲", 1, 2]])])),
+        ),
+        Error(("全部是隐藏的",)),
+    )
+    add(
+        "unit line directly above the header",
+        one(
+            "tax",
+            "单位行.xlsx",
+            lambda p: xlsx(
+                p,
+                [
+                    ["金额单位：元"],
+                    ["纳税人识别号", "纳税人名称", "实缴税金"],
+                    [U[0], "甲", 1_000_000],
+                ],
+            ),
+        ),
+        Value(U[0], "tax_wan", 100.0),
+    )
+    add(
+        "unit only in a footnote below the table",
+        one(
+            "land",
+            "脚注.xlsx",
+            lambda p: xlsx(
+                p,
+                [
+                    ["统一社会信用代码", "企业名称", "用地面积"],
+                    [U[0], "甲", 2],
+                    [],
+                    ["注：面积单位为公顷"],
+                ],
+            ),
+        ),
+        Value(U[0], "land_mu", 30.0),
+    )
+    add(
+        "footnote rows below the table",
+        one(
+            "stats",
+            "制表人.xlsx",
+            lambda p: xlsx(p, [STATS, [U[0], "甲", 1, 2], ["制表人：张三", None, "审核人：李四"]]),
+        ),
+        Reported("注释行", row=3, outcome="skipped"),
+    )
+    add(
+        "firm cells merged over the firm's parcels",
+        one(
+            "land",
+            "宗地.xlsx",
+            lambda p: xlsx(
+                p,
+                [LAND, [U[0], "甲", 10], [None, None, 20], [None, None, 5], [U[1], "乙", 7]],
+                merges=["A2:A4", "B2:B4"],
+            ),
+        ),
+        Value(U[0], "land_mu", 35.0),
+    )
+    add(
+        "HTML table with rowspan",
+        one(
+            "land",
+            "宗地.xls",
+            lambda p: text(
+                p,
+                (
+                    "<html><table><tr><td>统一社会信用代码</td><td>企业名称</td><td>用地面积（亩）</td></tr>"
+                    f"<tr><td rowspan=2>{U[0]}</td><td rowspan=2>甲</td><td>10</td></tr>"
+                    "<tr><td>20</td></tr></table></html>"
+                ),
+            ),
+        ),
+        Value(U[0], "land_mu", 30.0),
+    )
+    add(
+        "merged township cells in a register",
+        one(
+            "register",
+            "名录合并.xlsx",
+            lambda p: xlsx(
+                p,
+                [REGISTER, [U[0], "甲", "城关镇", "3311", None], [U[1], "乙", None, "3311", None]],
+                merges=["C2:C3"],
+            ),
+        ),
+        Value(U[1], "township", "城关镇"),
+    )
 
 
 def offset_table(path: Path) -> Path:
