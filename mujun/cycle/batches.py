@@ -117,7 +117,8 @@ def score_year(
     """Score an evaluation year from its stored facts and store it as a draft run.
 
     The year's adjustments are carried to the new run (or listed for review); the objections
-    given are linked to the run (a rescore after corrected facts).
+    given are linked to the run and to the facts batch it read (a rescore after corrected
+    facts).
 
     Raises:
         DataError: no stored facts for the profile's data year.
@@ -156,7 +157,9 @@ def score_year(
         listed = ", ".join(str(int(i)) for i in objection_ids)
         with store.transaction() as con:
             con.execute(
-                f"UPDATE objections SET run_id = ? WHERE objection_id IN ({listed})", [run_id]
+                "UPDATE objections SET run_id = ?, batch_id = coalesce(batch_id, ?) "
+                f"WHERE objection_id IN ({listed})",
+                [run_id, batch_id],
             )
     carried = store.first_row(
         "SELECT count(*) FROM adjustments WHERE run_id = ? AND carried_from IS NOT NULL", [run_id]
