@@ -386,7 +386,7 @@ def firm_card(
         f"{escape(firm['cohort_label'] or '')}</p>",
         f'<p><span class="badge" style="background:{color};color:{_ink(color)}">{escape(firm["class_label"] or "")}'
         f" {escape(view.names.get(firm['class_label'], ''))}</span> "
-        f"综合得分 {_num(firm['total_score'])} 分{_cap_badge(p)}；"
+        f"综合得分 {_num(firm['total_score'], p.publication.decimals)} 分{_cap_badge(p)}；"
         f"排名 {firm['rank'] or '—'} / {firm['pool_size'] or '—'}</p>",
     ]
     if firm["special_reason"] or firm["override_reason"] or firm["adjustment_reason"]:
@@ -413,7 +413,7 @@ def firm_card(
         need = _needed(p, ind, weight=weights[ind], benchmark=bench, gap=gap)
         rows.append(
             f'<tr><td class="l">{escape(spec.label)}</td><td>{_shown(value, spec.unit)}</td>'
-            f"<td>{_shown(bench, spec.unit)}</td><td>{_num(points)} / {svg.plain(weights[ind])}</td>"
+            f"<td>{_shown(bench, spec.unit)}</td><td>{_num(points, p.publication.decimals)} / {svg.plain(weights[ind])}</td>"
             f"<td>{'' if share is None else f'{share:.0%}'}</td><td>{need}</td>"
             f"<td>{svg.strip(values.to_list(), mark=value, benchmark=bench, title=spec.label)}</td></tr>"
         )
@@ -489,8 +489,8 @@ def _shown(value: float | None, unit: str) -> str:
     return f"{value * factor:,.2f}{shown}" if shown == "%" else f"{value:,.2f} {escape(shown)}"
 
 
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+def _num(value: float | None, decimals: int = 2) -> str:
+    return "—" if value is None else f"{value:,.{decimals}f}"
 
 
 def _needed(

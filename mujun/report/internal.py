@@ -15,6 +15,7 @@ import polars as pl
 
 from mujun.report.cycle_state import state_label
 from mujun.report.method_text import method_lines
+from mujun.report.public_list import county_of
 from mujun.report.publication import LIST_HEADERS, YearView, class_list, details, summary
 from mujun.report.workbook import decimal_format, write_workbook
 
@@ -129,6 +130,8 @@ def internal_workbook(
         created=created,
         decimals=pub.decimals,
         page_header=f"内部资料 · {state_label(view)}",
+        title=f"{view.year}年度{county_of(view)}工业企业亩均效益综合评价内部资料（{state_label(view)}）"
+        + (f"——{township}" if township else ""),
     )
 
 

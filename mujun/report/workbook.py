@@ -25,6 +25,9 @@ _DATE = "yyyy-mm-dd"
 _DATETIME = "yyyy-mm-dd hh:mm:ss"
 _MAX_WIDTH = 60
 _A4 = 9  # Excel's paper code
+_FIT_WIDTH = 260
+"""Widest sheet (in character widths) still printed one page wide: landscape A4 holds about
+150 at 100 %, so wider sheets would print below ~60 % and are left to span pages."""
 PAGE_FOOTER = "&C第 &P 页 共 &N 页"
 """Excel's page-number codes: "第 1 页 共 5 页" at the foot of every printed page."""
 _WIDE = r"[\p{Han}\u3000-\u303F\uFF00-\uFFEF]"
@@ -43,6 +46,7 @@ def write_workbook(
     created: dt.datetime | None = None,
     decimals: int = 2,
     page_header: str | None = None,
+    title: str | None = None,
 ) -> Path:
     """One sheet per frame: Chinese headers, frozen header row, filter, widths, A4 landscape.
 
@@ -51,7 +55,8 @@ def write_workbook(
     notation) or ``0`` (whole numbers) unless ``formats`` names a column (by its source name)
     with another format. Nulls stay empty. ``created`` fixes the file's creation time (the only
     varying bytes: same frames and time, same file). ``page_header`` is printed at the top of
-    every page (e.g. "内部资料"); every page is numbered "第 X 页 共 Y 页".
+    every page (e.g. "内部资料"); every page is numbered "第 X 页 共 Y 页". ``title`` is the
+    file's document title (shown by Excel and WPS in File > Info).
 
     Raises:
         OutputError: the file is open in another program or the folder is not writable.
@@ -60,7 +65,7 @@ def write_workbook(
     with atomic_path(path) as temp:
         _write(
             temp, sheets, headers=headers, formats=formats or {}, created=created,
-            decimals=decimals, page_header=page_header,
+            decimals=decimals, page_header=page_header, title=title,
         )  # fmt: skip
     return path
 
@@ -88,14 +93,17 @@ def _write(
     created: dt.datetime | None,
     decimals: int,
     page_header: str | None,
+    title: str | None,
 ) -> None:
     decimal = decimal_format(decimals)
     book = xlsxwriter.Workbook(
         str(path),
         {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
     )
+    properties: dict[str, object] = {} if title is None else {"title": title}
     if created is not None:
-        book.set_properties({"created": created})
+        properties["created"] = created
+    book.set_properties(properties)
     styles: dict[str, Format] = {}
 
     def style(number_format: str) -> Format:
@@ -105,9 +113,9 @@ def _write(
 
     header = book.add_format(_HEADER)
     try:
-        for title, frame in sheets.items():
-            _refuse_non_finite(title, frame)
-            sheet = book.add_worksheet(title[:31])
+        for sheet_name, frame in sheets.items():
+            _refuse_non_finite(sheet_name, frame)
+            sheet = book.add_worksheet(sheet_name[:31])
             names = [headers.get(c, c) for c in frame.columns]
             sheet.write_row(0, 0, names, header)
             writers = [
@@ -120,7 +128,7 @@ def _write(
                         write(i, j, value)
             _layout(sheet, frame, names, decimals)
             if page_header:
-                sheet.set_header(f"&L{page_header}&R{title.replace('&', '&&')}")
+                sheet.set_header(f"&L{page_header}&R{sheet_name.replace('&', '&&')}")
             sheet.set_footer(PAGE_FOOTER)
     finally:
         close_workbook(book)
@@ -176,6 +184,7 @@ def _writer(
 
 def _layout(sheet: Worksheet, frame: pl.DataFrame, names: list[str], decimals: int) -> None:
     """Widths that fit the longest value (CJK counts two); freeze, filter and print setup."""
+    total = 0.0
     for j, name in enumerate(names):
         column = frame.get_column(frame.columns[j])
         if column.dtype.is_numeric():  # as printed: thousands separators, fixed decimals
@@ -183,7 +192,11 @@ def _layout(sheet: Worksheet, frame: pl.DataFrame, names: list[str], decimals: i
             places = decimals if column.dtype.is_float() else 0
             column = pl.Series([None if biggest is None else f"-{biggest:,.{places}f}"])
         longest = max(display_width(pl.Series([name])) / 2 + 2, display_width(column) + 2, 6)
-        sheet.set_column(j, j, min(_MAX_WIDTH, longest))
+        width = min(_MAX_WIDTH, longest)
+        sheet.set_column(j, j, width)
+        total += width
+    if total <= _FIT_WIDTH:  # a row on one sheet of paper, as long as the text stays legible
+        sheet.fit_to_pages(1, 0)
     sheet.freeze_panes(1, 0)
     if frame.width:
         sheet.autofilter(0, 0, max(frame.height, 1), frame.width - 1)
