@@ -163,6 +163,14 @@ FACT_FIELDS: Final[tuple[Field, ...]] = (
     _f("invention_patents", _I32, "件", "发明专利（件）", "valid invention patents"),
     _f("registration_date", _DATE, "", "注册日期", "date of business registration"),
     _f("production_start", _DATE, "", "投产日期", "start of production"),
+    _f(
+        "key_project_investment_wan",
+        _F64,
+        "万元",
+        "在建重点产业项目单项最大总投资（万元）",
+        "total investment of the firm's largest key industrial project (重点产业项目, incl. "
+        "零增地技改) under construction; per project, never a sum of projects",
+    ),
 )
 
 FACTS: Final[dict[str, Field]] = {f.name: f for f in FACT_FIELDS}

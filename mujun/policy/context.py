@@ -54,6 +54,7 @@ PROJECT_COLUMNS = {
     "extension_m2": ("加层扩建面积（平方米）", "加层面积", "extension_m2"),
     "labour_productivity": ("全员劳动生产率（万元/人）", "labour_productivity"),
     "industry_code": ("行业代码", "industry_code"),
+    "key_project": ("是否重点产业项目", "重点产业项目", "key_project"),
 }
 """Columns of a projects file (canonical name → accepted headers)."""
 INPUT_COLUMNS = {
@@ -62,6 +63,9 @@ INPUT_COLUMNS = {
     "land_tax_arrears_years": ("欠缴土地使用税年数", "land_tax_arrears_years"),
     "water_t": ("用水量（吨）", "water_t"),
     "gas_m3": ("用气量（立方米）", "gas_m3"),
+    "other_water_surcharge": ("其他差别水价（元/吨）", "other_water_surcharge"),
+    "other_gas_surcharge": ("其他差别气价（元/立方米）", "other_gas_surcharge"),
+    "carbon_grade": ("碳效等级", "碳效码等级", "carbon_grade"),
     "honours": ("认定称号", "企业称号", "荣誉称号", "honours"),
 }
 """Per-firm inputs. ``honours``: designations such as 单项冠军、小巨人、拟上市、龙头骨干,
@@ -76,7 +80,8 @@ INSPECTION_COLUMNS = {
 """Columns of an inspections table: one row per finding that must be rectified."""
 _TEXT_COLUMNS = frozenset(
     {"uscc", "project_id", "project_name", "project_type", "industry_code", "industry",
-     "honours", "inspection_kind", "finding", "deadline", "rectified", "key_project"}
+     "honours", "carbon_grade",
+     "inspection_kind", "finding", "deadline", "rectified", "key_project"}
 )  # fmt: skip
 AVERAGE_COLUMNS = {
     "industry": ("行业代码", "行业", "industry"),

@@ -292,5 +292,11 @@ _V6: Final = [
         created_at TIMESTAMP NOT NULL)""",
 ]
 
-MIGRATIONS: Final[dict[int, list[str]]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6}
+# Version 7: the per-project fact Tiantai's construction-period rules read (issue 17): the
+# largest key industrial project's total investment, appended as the facts' last column.
+_V7 = ["ALTER TABLE facts ADD COLUMN key_project_investment_wan DOUBLE"]
+
+MIGRATIONS: Final[dict[int, list[str]]] = {
+    1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7,
+}  # fmt: skip
 SCHEMA_VERSION: Final = max(MIGRATIONS)

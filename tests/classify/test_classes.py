@@ -84,13 +84,15 @@ def test_tiantai_construction_overrides_and_veto_precedence() -> None:
         tax_wan=[float(100 + i) for i in range(n)],
         value_added_wan=100.0,
         industry_code="3311",
-        construction_investment_wan=[10000.0, 9999.0, 3000.0, 2999.0] + [None] * (n - 4),
+        # Tiantai's rules read the largest key project (issue 17 item 7), not the summed
+        # construction_investment_wan this test used to set
+        key_project_investment_wan=[10000.0, 9999.0, 3000.0, 2999.0] + [None] * (n - 4),
         safety_incident=[False] * 49 + [True],
     ).with_columns(
         pl.when(pl.int_range(pl.len()) == 49)
         .then(20000.0)
-        .otherwise(pl.col("construction_investment_wan"))
-        .alias("construction_investment_wan")
+        .otherwise(pl.col("key_project_investment_wan"))
+        .alias("key_project_investment_wan")
     )
     out = score(firms, profile=tiantai, year=2024)
     rows = out.rows_by_key("uscc", named=True, unique=True)

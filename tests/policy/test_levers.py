@@ -347,7 +347,8 @@ def test_tiantai_overrides_reported_with_their_investment(tmp_path: Path) -> Non
         tax_wan=[float(100 + i) for i in range(n)],
         value_added_wan=100.0,
         industry_code="3311",
-        construction_investment_wan=[10000.0, 9999.0, 3000.0, 2999.0] + [None] * (n - 4),
+        # per key project since issue 17 item 7 (was the firm's summed construction_investment_wan)
+        key_project_investment_wan=[10000.0, 9999.0, 3000.0, 2999.0] + [None] * (n - 4),
     )
     with mstore.Store.open(db) as s:
         batch = mstore.save_facts(s, frame, sources=[])

@@ -181,7 +181,7 @@ def test_tiantai_1yi_project_makes_a_new_firm_a_and_a_veto_still_wins() -> None:
         5,
         name=["新投产1.5亿", "新投产5000万", "新投产1.5亿事故", "老企业", "老企业2"],
         industry_code="3311",
-        construction_investment_wan=[15000.0, 5000.0, 15000.0, None, None],
+        key_project_investment_wan=[15000.0, 5000.0, 15000.0, None, None],
         production_start=[dt.date(2023, 3, 1)] * 3 + [dt.date(2010, 1, 1)] * 2,
         safety_incident=[False, False, True, False, False],
     )
@@ -192,6 +192,42 @@ def test_tiantai_1yi_project_makes_a_new_firm_a_and_a_veto_still_wins() -> None:
     assert got["新投产1.5亿事故"] == "D"
     row = result.filter(pl.col("name") == "新投产1.5亿").row(0, named=True)
     assert row["override_rule"] == "project_1yi" and row["eval_status"] == "ungraded"
+
+
+# ---- 7. Tiantai's rules are per key project, not the firm's sum ---- #
+def test_tiantai_two_6000wan_projects_make_not_d_not_a(tmp_path: Path) -> None:
+    n = 20
+    frame = facts(
+        n,
+        name=[f"企业{i}" for i in range(n)],
+        industry_code="3311",
+        tax_wan=[float(10 + i) for i in range(n)],  # firm 0 is last: D by quota
+        construction_investment_wan=[12000.0] + [None] * (n - 1),  # two 6000万 projects
+        key_project_investment_wan=[6000.0] + [None] * (n - 1),
+        production_start=dt.date(2010, 1, 1),
+    )
+    profile = load_profile("tiantai")
+    result = score(frame, profile=profile, year=2024)
+    first = result.row(0, named=True)
+    assert (first["class_computed"], first["class_label"]) == ("D", "C")
+    assert first["override_rule"] == "project_3000wan"
+    db = tmp_path / "db.duckdb"
+    publish(db, profile, {2023: frame})
+    firm = make_uscc(0)
+    projects = table(tmp_path, "p.csv", [
+        {"项目编号": "P1", "统一社会信用代码": firm, "项目总投资（万元）": "6000", "是否重点产业项目": "是"},
+        {"项目编号": "P2", "统一社会信用代码": firm, "项目总投资（万元）": "6000", "是否重点产业项目": "是"},
+        {"项目编号": "P3", "统一社会信用代码": make_uscc(1), "项目总投资（万元）": "15000", "是否重点产业项目": "是"},
+        {"项目编号": "P4", "统一社会信用代码": make_uscc(2), "项目总投资（万元）": "15000", "是否重点产业项目": "否"},
+    ])  # fmt: skip
+    rows = lever_rows(db, profile, projects=projects).filter(pl.col("kind") == "override")
+    assert rows.filter(pl.col("rule_id") == "project_3000wan").get_column("uscc").to_list() == [
+        firm
+    ]
+    check = rows.filter(pl.col("rule_id") == "key_project_check")
+    # firm 1 has a key project of 1.5亿 in the table but no such fact: reported for checking
+    assert check.get_column("uscc").to_list() == [make_uscc(1)]
+    assert "P3" in check.item(0, "inputs") and check.item(0, "outcome").startswith("待核")
 
 
 @pytest.mark.parametrize(
