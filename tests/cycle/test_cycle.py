@@ -90,7 +90,7 @@ def test_a_changed_engine_class_needs_a_decision_and_blocks_notice_and_final(
     assert (moved.carried, moved.needs_review.height) == (0, 1)
     review = moved.needs_review.row(0, named=True)
     assert (review["uscc"], review["decided_on"], review["to_class"]) == (firm, "C", "B")
-    with pytest.raises(StoreError, match="1 项人工调档待决定.*暂不能公示"):
+    with pytest.raises(StoreError, match=r"1 项人工调档待决定.*暂不能公示"):
         cycle.start_notice(store, year=2024, who="t", **NOTICE)
     with pytest.raises(StoreError, match="暂不能认定"):
         cycle.decide_final(store, year=2024, who="t")
@@ -114,7 +114,7 @@ def test_a_dropped_adjustment_is_withdrawn_for_later_runs(store: Store) -> None:
     assert engine is not None and _final_class(store, moved.run_id, firm) == engine[0]
     later = _scored(store, facts)
     assert (later.carried, later.needs_review.height) == (0, 0)
-    with pytest.raises(StoreError, match="没有企业 .* 待决定的调档"):
+    with pytest.raises(StoreError, match=r"没有企业 .* 待决定的调档"):
         cycle.resolve_review(store, year=2024, uscc=firm, keep=True, who="b")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import polars as pl
@@ -24,6 +25,7 @@ from mujun.store import Store
 
 runner = CliRunner()
 PROFILE = "tiantai"
+Firm = dict[str, Any]
 
 
 def _ok(*args: str) -> str:
@@ -75,8 +77,14 @@ def _classes(db: str, year: int, **pick: object) -> dict[str, str]:
 def test_the_yearly_cycle_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     db = str(tmp_path / "county.duckdb")
-    names = load_profile(PROFILE).class_names()
+    _import_and_score(tmp_path, db)
+    x, y, z, draft = _review_the_draft(tmp_path, db)
+    _notice_and_objections(tmp_path, db, x, y, z)
+    _decide_and_use(tmp_path, db, x, draft)
+    _a_conflicting_rescore(tmp_path, db, x)
 
+
+def _import_and_score(tmp_path: Path, db: str) -> None:
     # -- a folder without a database: nothing is created by a deciding command
     assert "没有 mujun 数据库" in _refused("publish", "--year", "2024", "--db", db)
     assert not Path(db).exists()
@@ -95,6 +103,8 @@ def test_the_yearly_cycle_through_the_cli(tmp_path: Path, monkeypatch: pytest.Mo
     scored = _ok("run", "--year", "2024", "--profile", PROFILE, "--db", db, "--who", "张三")
     assert "已存为内部审核稿：运行 2" in scored and "数据年度 2023 → 评价年度 2024" in scored
 
+
+def _review_the_draft(tmp_path: Path, db: str) -> tuple[Firm, Firm, Firm, dict[str, str]]:
     # -- the draft is reviewed: every output says it is the 内部审核稿
     refused = _refused("export", "--year", "2024", "--db", db)
     assert "没有认定稿或公示稿" in refused and "--state draft" in refused
@@ -115,7 +125,10 @@ def test_the_yearly_cycle_through_the_cli(tmp_path: Path, monkeypatch: pytest.Mo
         "compare", "--from", "2023", "--to", "2024", "--state", "draft", "--db", db
     )
     assert "内部审核稿" in _ok("status", "--year", "2024", "--db", db)
+    return x, y, z, draft
 
+
+def _notice_and_objections(tmp_path: Path, db: str, x: Firm, y: Firm, z: Firm) -> None:
     # -- 公示 with dates and where to object
     posted = _ok(
         "notice", "--year", "2024", "--start", "2024-05-06", "--end", "2024-05-12",
@@ -132,7 +145,9 @@ def test_the_yearly_cycle_through_the_cli(tmp_path: Path, monkeypatch: pytest.Mo
             "objection", "add", "--year", "2024", "--firm", firm["uscc"], "--received",
             "2024-05-08", "--from", f"{firm['name']} 办公室", "--claim", claim, "--db", db,
         )  # fmt: skip
-    _ok("objection", "decide", "--id", "2", "--rejected", "--note", "经核实税务数据无误", "--db", db)
+    _ok(
+        "objection", "decide", "--id", "2", "--rejected", "--note", "经核实税务数据无误", "--db", db
+    )
     spaced = " ".join([x["uscc"][:6].lower(), x["uscc"][6:]])  # any case, with spaces
     adjusted = _ok(
         "adjust", "--year", "2024", "--firm", spaced, "--to", "B", "--reason",
@@ -149,6 +164,9 @@ def test_the_yearly_cycle_through_the_cli(tmp_path: Path, monkeypatch: pytest.Mo
     assert "已存为内部审核稿：运行 3" in rescored
     assert "沿用人工调档 1 项；待决定 0 项" in rescored, "the adjustment is carried"
 
+
+def _decide_and_use(tmp_path: Path, db: str, x: Firm, draft: dict[str, str]) -> None:
+    names = load_profile(PROFILE).class_names()
     # -- 认定: the rescored run, with the changes since 公示
     decided = _ok("final", "--year", "2024", "--db", db, "--who", "李四")
     assert "2024 年度已认定：运行 3" in decided and "认定稿与公示稿的差异" in decided
@@ -173,6 +191,8 @@ def test_the_yearly_cycle_through_the_cli(tmp_path: Path, monkeypatch: pytest.Mo
     mine = [r for r in rows[1:] if r[head.index("统一社会信用代码")] == x["uscc"]]
     assert mine and {r[head.index("等级")] for r in mine} == {"B"}
 
+
+def _a_conflicting_rescore(tmp_path: Path, db: str, x: Firm) -> None:
     # -- a rescore that moves X blocks a new 认定 until the adjustment is decided
     _scale_land(tmp_path, x["uscc"], 0.3)
     _import(2023, db, tmp_path)
