@@ -225,11 +225,12 @@ def fill_merged(
     spans: dict[int, list[tuple[int, int]]] = {}
     described = []
     for r1, c1, r2, _c2 in merges:
-        top, bottom, col = r1 - first_row, r2 - first_row, c1 - first_col
-        if r2 <= r1 or col < 0 or col >= grid.width or top < 0 or top >= grid.height:
+        top, col = r1 - first_row, c1 - first_col
+        bottom = min(r2 - first_row, grid.height - 1)
+        if bottom <= top or col < 0 or col >= grid.width or top < 0:
             continue
-        spans.setdefault(col, []).append((top, min(bottom, grid.height - 1)))
-        described.append(f"{_letters(c1)}{r1}:{_letters(c1)}{r2}")
+        spans.setdefault(col, []).append((top, bottom))
+        described.append(f"{_letters(c1)}{r1}:{_letters(c1)}{first_row + bottom}")
     if not spans:
         return grid, []
     filled = {}

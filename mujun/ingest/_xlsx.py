@@ -21,6 +21,7 @@ _REL = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
 _REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _VALUED = re.compile(rb"<c\b([^>]*?)(?<!/)>(?:(?!</c>).){0,4000}?<(?:v|t)(?:\s[^>]*)?>[^<]", re.S)
 _FORMULA = re.compile(rb"<f[\s>/]")
+_EMPTY_TEXT = re.compile(rb'<c\b[^>]*\bt="str".*<v(?:>|\s*/>)', re.S)
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]+)([0-9]+)')
 FORMULAS_NAMED = 10
@@ -121,8 +122,8 @@ def _inspect(data: bytes, out: SheetScan) -> None:
             start = data.rfind(b"<c ", 0, hit.start())
             end = data.find(b"</c>", hit.start())
             cell = data[start:end]
-            if re.search(rb"<v>[^<]", cell):
-                continue
+            if re.search(rb"<v>[^<]", cell) or _EMPTY_TEXT.match(cell):
+                continue  # a cached value (an empty text result counts)
             out.formula_count += 1
             if len(out.formulas) < FORMULAS_NAMED and (ref := _REF.search(cell)):
                 out.formulas.append((ref.group(1) + ref.group(2)).decode())

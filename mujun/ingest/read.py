@@ -29,7 +29,7 @@ import polars as pl
 import xlrd  # type: ignore[import-untyped]
 
 from mujun.errors import DataError
-from mujun.ingest import _grid, _html, _text, _xlsx
+from mujun.ingest import _biff, _grid, _html, _text, _xlsx
 from mujun.ingest._formats import refuse
 from mujun.ingest._formats import sniff as _sniff
 from mujun.ingest._grid import SheetContext, UnitHint
@@ -154,7 +154,7 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
         grid = grids.get(part.name)
         if grid is None:
             continue
-        row0, col0 = _origin(grid, scan)
+        row0, col0 = _origin(grid, scan.first, scan.dimension)
         grid, notes = _grid.fill_merged(grid, scan.merges, first_row=row0, first_col=col0)
         context = SheetContext(format=_FORMAT_NAMES["xlsx"], sheets=names, hidden_sheets=hidden,
                                notes=(*_hidden_note(hidden), *notes))  # fmt: skip
@@ -167,15 +167,18 @@ def _scan_all(path: Path, members: list[str | None]) -> list[_xlsx.SheetScan]:
         return [_xlsx.scan(book, m) if m else _xlsx.SheetScan() for m in members]
 
 
-def _origin(grid: pl.DataFrame, scan: _xlsx.SheetScan) -> tuple[int, int]:
+def _origin(
+    grid: pl.DataFrame, first: tuple[int, int] | None, fallback: tuple[int, int] | None = None
+) -> tuple[int, int]:
     """The sheet row and column of the grid's top-left cell.
 
-    Calamine starts the grid at the first row and the first column holding a value; the first
-    valued cell in the XML is the leftmost valued cell of the grid's first row.
+    Calamine starts the grid at the first row and the first column holding a value; the
+    first valued cell in the file (cells are stored by row, left to right) is the leftmost
+    valued cell of the grid's first row.
     """
-    if scan.first is None or grid.height == 0:
-        return scan.dimension or (1, 0)
-    row, col = scan.first
+    if first is None or grid.height == 0:
+        return fallback or (1, 0)
+    row, col = first
     first_filled = next((j for j, v in enumerate(grid.row(0)) if v is not None), 0)
     return row, max(0, col - first_filled)
 
@@ -197,12 +200,20 @@ def _read_xls(path: Path) -> list[RawSheet]:
     reader = fastexcel.read_excel(str(path))
     sheets, hidden = [], []
     for index, name in enumerate(reader.sheet_names):
-        sheet = reader.load_sheet(index, header_row=None, dtypes="string")
-        if sheet.visible != "visible":
+        loaded = reader.load_sheet(index, header_row=None, dtypes="string")
+        if loaded.visible != "visible":
             hidden.append(name)
             continue
-        sheets.append((name, _grid_of(sheet)))
-    return _book(path, "xls", sheets, tuple(hidden))
+        sheets.append((name, _grid_of(loaded)))
+    found = _biff.scan(path.read_bytes())
+    out = []
+    for raw in _book(path, "xls", sheets, tuple(hidden)):
+        scan = found.get(raw.sheet or "", _biff.BiffSheet())
+        row0, col0 = _origin(raw.grid, scan.first)
+        grid, notes = _grid.fill_merged(raw.grid, scan.merges, first_row=row0, first_col=col0)
+        context = replace(raw.context, notes=(*raw.context.notes, *notes))
+        out.append(replace(raw, grid=grid, first_row=row0, first_col=col0, context=context))
+    return out
 
 
 def _read_biff5(path: Path) -> list[RawSheet]:

@@ -193,3 +193,32 @@ def gbk_with_utf8_tail(path: Path, body: str, tail: str) -> Path:
     """A GBK CSV to which one line was appended by a UTF-8 tool."""
     path.write_bytes(body.encode("gbk") + tail.encode("utf-8"))
     return path
+
+
+def biff8(path: Path, cells: dict[tuple[int, int], object], merges: Sequence[Rows] = ()) -> Path:
+    """An Excel 97–2003 workbook (xlwt) with values at (row, column), zero-based, and merged
+    ranges given as (first row, last row, column, value)."""
+    import xlwt  # type: ignore[import-untyped]  # noqa: PLC0415 - test-only dependency
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("数据")
+    for (row, col), value in cells.items():
+        sheet.write(row, col, value)
+    for r1, r2, col, value in merges:
+        sheet.write_merge(r1, r2, col, col, value)
+    book.save(str(path))
+    return path
+
+
+def cached_empty_text(path: Path, ref: str) -> Path:
+    """Give cell ``ref`` of the first sheet a formula whose cached result is empty text, as
+    Excel saves ``=IF(…,"",…)``."""
+    with zipfile.ZipFile(path) as book:
+        parts = {i.filename: book.read(i.filename) for i in book.infolist()}
+    member = "xl/worksheets/sheet1.xml"
+    cell = f'<c r="{ref}" t="str"><f>IF(1,"","x")</f><v></v></c>'.encode()
+    parts[member] = re.sub(rf'<c r="{ref}"[^>]*?(/>|>.*?</c>)'.encode(), cell, parts[member])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+    return path

@@ -10,6 +10,8 @@ import pytest
 from ingest.file_fixtures import (
     at,
     biff5,
+    biff8,
+    cached_empty_text,
     gbk_with_utf8_tail,
     hide_every_sheet,
     lock_file,
@@ -78,6 +80,26 @@ def test_formula_cells_without_cached_values_are_refused_by_name(tmp_path: Path)
     assert "公式.xlsx" in message
     assert "2 个公式单元格没有计算结果" in message
     assert "数据!C3" in message and "数据!D3" in message
+
+
+def test_a_formula_whose_cached_result_is_empty_text_is_read(tmp_path: Path) -> None:
+    rows = [STATS, [U[0], "甲", 5, 7], [U[1], "乙", 6, "x"]]
+    path = cached_empty_text(workbook(tmp_path / "空文本.xlsx", [("数据", rows)]), "D3")
+    result = run(stats=path)
+    assert fact(result, U[1], "revenue_wan") is None
+
+
+def test_excel97_table_off_a1_and_merged_cells(tmp_path: Path) -> None:
+    header = ["统一社会信用代码", "企业名称", "用地面积（亩）"]
+    cells = {(3, 2 + j): h for j, h in enumerate(header)}
+    cells |= {(4, 3): "甲", (4, 4): 10, (5, 4): 20, (6, 2): U[1], (6, 3): "乙", (6, 4): "n/a?"}
+    path = biff8(tmp_path / "宗地.xls", cells, merges=[(4, 5, 2, U[0])])
+    (sheet,) = read_sheets(path)
+    assert (sheet.first_row, sheet.first_col) == (4, 2)
+    result = run(land=path)
+    assert fact(result, U[0], "land_mu") == 30.0
+    line = result.failures.filter(pl.col("outcome") == "rejected").row(0, named=True)
+    assert (line["row"], line["column"][:2]) == (7, "E列")
 
 
 @pytest.mark.parametrize("dimension", [None, "A1:B2", "C4:E5", "A1:Z100"])
