@@ -111,7 +111,7 @@ def honours(ctx: Context) -> pl.DataFrame:
         return pl.DataFrame(schema={"uscc": pl.String, "honour": pl.String})
     return (
         ctx.inputs.select(
-            "uscc", pl.col("honours").str.split_by(pl.lit(_HONOUR_SEPARATORS), literal=False)
+            "uscc", pl.col("honours").str.replace_all(_HONOUR_SEPARATORS, "、").str.split("、")
         )
         .explode("honours")
         .select("uscc", pl.col("honours").str.strip_chars().alias("honour"))
