@@ -12,6 +12,7 @@ from mujun.cli._app import app
 from mujun.cli._console import out, print_frame
 from mujun.cli._periods import warn_period
 from mujun.cli.options import DbOption, YearOption
+from mujun.cycle import profile_mismatch
 from mujun.policy import KIND_NAMES, evaluate_levers, evaluate_targets, load_context
 from mujun.policy.targets import read_regional
 from mujun.profiles import load_profile
@@ -56,6 +57,8 @@ def levers(
     prof = for_year(load_profile(profile), year)
     warn_period(prof, year, levers=True)
     with Store.open(db, read_only=True) as store:
+        if (warning := profile_mismatch(store, year, prof.meta.name)) is not None:
+            out.print(warning, markup=False)
         ctx = load_context(store, year=year, profile=prof, projects=projects, inputs=inputs,
                            averages=averages, inspections=inspections)  # fmt: skip
         result = evaluate_levers(ctx)

@@ -27,7 +27,7 @@ from mujun.cycle.decisions import (
     resolve_review,
     start_notice,
 )
-from mujun.cycle.status import YearStatus, find_firm, year_status
+from mujun.cycle.status import YearStatus, find_firm, profile_mismatch, year_status
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -44,6 +44,7 @@ __all__ = [
     "find_firm",
     "import_batch",
     "normalise_uscc",
+    "profile_mismatch",
     "record_objection",
     "resolve_review",
     "score_year",

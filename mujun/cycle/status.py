@@ -124,3 +124,22 @@ def find_firm(store: Store, text: str, /) -> tuple[str, str | None]:
     more = f"\n  … 另有 {found.height - 10} 家" if found.height > 10 else ""
     msg = f"“{text}” 对应 {found.height} 家企业，请用统一社会信用代码或更长的名称：\n{shown}{more}"
     raise StoreError(msg)
+
+
+def profile_mismatch(store: Store, year: int, profile_name: str, /) -> str | None:
+    """A warning when a year's 认定 run was scored under another profile than ``profile_name``.
+
+    Levers of one region applied to classes decided under another region's method are rarely
+    what an office means; the command goes on, but says so.
+    """
+    fin = final_run(store, year)
+    if fin is None:
+        return None
+    row = store.first_row("SELECT profile_name FROM runs WHERE run_id = ?", [fin])
+    decided = str(row[0]) if row else profile_name
+    if decided == profile_name:
+        return None
+    return (
+        f"注意：评价年度 {year} 的认定稿（运行 {fin}）按方案 {decided} 评价，这里用的是方案 "
+        f"{profile_name} 的政策规则；两者通常应一致，请确认 --profile。"
+    )

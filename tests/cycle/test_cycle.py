@@ -313,3 +313,12 @@ def test_commands_do_not_create_a_database(tmp_path: Path, args: list[str]) -> N
     result = CliRunner().invoke(app, [*args, "--db", str(db)])
     assert result.exit_code != 0 and "没有 mujun 数据库" in str(result.exception)
     assert not db.exists()
+
+
+def test_levers_under_another_profile_are_warned_about(store: Store) -> None:
+    _scored(store, _facts())
+    assert cycle.profile_mismatch(store, 2024, "lishui") is None, "nothing decided yet"
+    cycle.decide_final(store, year=2024, who="t")
+    assert cycle.profile_mismatch(store, 2024, "zhejiang_baseline") is None
+    warning = cycle.profile_mismatch(store, 2024, "lishui")
+    assert warning is not None and "按方案 zhejiang_baseline 评价" in warning
