@@ -110,6 +110,9 @@ def redirect(url: str) -> Response:
 
 def _error(request: Request, user: User | None, db: WebDB, status: int, message: str) -> Response:
     titles = {400: "操作未完成", 403: "无权操作", 404: "未找到", 413: "文件过大", 503: "请稍候"}
+    referer = request.headers.get("referer", "")
+    own = f"{request.url.scheme}://{request.url.netloc}/"
+    back = "/" + referer.removeprefix(own) if referer.startswith(own) else ""
     return render_for(
         request,
         "error.html",
@@ -118,6 +121,7 @@ def _error(request: Request, user: User | None, db: WebDB, status: int, message:
         status=status,
         title=titles.get(status, "出错了"),
         message=message,
+        back=back,
     )
 
 

@@ -29,6 +29,16 @@ SORTS = {
 }
 """Sort key in the URL → column (a whitelist: nothing from the URL reaches SQL as text)."""
 
+ITEM_STATUS_LABELS = {
+    "ok": "正常",
+    "missing": "缺失",
+    "zero": "报送为零",
+    "zero_verified": "核实为零",
+    "not_applicable": "不适用",
+    "invalid": "无效",
+}
+"""An indicator's status in a firm's row → Chinese."""
+
 STATUS_LABELS = {
     "ranked": "参与排名",
     "graded_as": "直接定档",

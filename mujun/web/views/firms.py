@@ -46,6 +46,7 @@ def firm_page(ctx: Ctx) -> Response:
         class_names=profile.class_names(),
         states=tables.RUN_STATES,
         status_labels=tables.STATUS_LABELS,
+        item_labels=tables.ITEM_STATUS_LABELS,
         **decisions,
     )
 
