@@ -112,21 +112,64 @@ class ExtensionSubsidy(Strict):
 
 
 # ---- prices (per firm) ---- #
+RESOURCES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "electricity": ("electricity_kwh", ("元/千瓦时", "元/kWh", "元/度"), "other_surcharge"),
+    "water": ("water_t", ("元/吨", "元/立方米", "元/m³"), "other_water_surcharge"),
+    "gas": ("gas_m3", ("元/立方米", "元/m³"), "other_gas_surcharge"),
+}
+"""Resource → (quantity it is charged on, accepted rate units, the inputs' column of another
+surcharge on the same resource). Water is metered in 吨 (= m³ of water)."""
+
+
 class Surcharge(Strict):
-    """差别化价格: a surcharge by class, rising with consecutive years in that class."""
+    """差别化价格 (电价、水价、气价): a surcharge by class or by 碳效等级.
+
+    By class it rises with consecutive years in the class; by 碳效等级 (carbon-efficiency grade,
+    from the inputs) it is the grade of the year.
+    """
 
     id: RuleId
     label: str
     resource: Literal["electricity", "water", "gas"]
     quantity: str
-    """Fact holding the quantity the surcharge applies to, e.g. ``electricity_kwh``."""
+    """The quantity the surcharge applies to: ``electricity_kwh``, ``water_t`` (facts) or
+    ``gas_m3`` (the inputs' 用气量)."""
     unit: str
-    """Unit of the rate, e.g. "元/千瓦时"."""
+    """Unit of the rate, e.g. "元/千瓦时", "元/吨", "元/立方米"."""
     by_class: dict[str, tuple[NonNegative, ...]]
-    """Class → rate for 1, 2, 3+ consecutive years (the last value continues)."""
+    """Class (or grade) → rate for 1, 2, 3+ consecutive years (the last value continues)."""
+    basis: Literal["class", "carbon_grade"] = "class"
+    """What ``by_class`` is keyed by: the final class, or the inputs' 碳效等级."""
     stacking: Literal["highest", "add"] = "highest"
-    """With another differential, punitive or tiered surcharge the firm pays: only the
-    highest applies (Shandong 2022), or both."""
+    """With another differential, punitive or tiered surcharge the firm pays on the same
+    resource: only the highest applies (Shandong 2022), or both."""
+
+    @model_validator(mode="after")
+    def _resource(self) -> Self:
+        quantity, units, _ = RESOURCES[self.resource]
+        if self.quantity != quantity:
+            msg = f"a {self.resource} surcharge is charged on {quantity!r}, not {self.quantity!r}"
+            raise ValueError(msg)
+        if self.unit not in units:
+            msg = f"a {self.resource} surcharge's unit must be one of {list(units)}"
+            raise ValueError(msg)
+        if self.basis == "carbon_grade" and any(len(r) != 1 for r in self.by_class.values()):
+            msg = "a surcharge by carbon grade has one rate per grade (the year's grade)"
+            raise ValueError(msg)
+        return self
+
+
+class GradeTreatment(Strict):
+    """差异化信贷 and other treatments in words, by class or by 碳效等级.
+
+    Lishui: "对不同碳效等级的工业企业给予差异化信贷支持".
+    """
+
+    id: RuleId
+    label: str
+    basis: Literal["class", "carbon_grade"] = "carbon_grade"
+    by_grade: dict[str, str] = Field(min_length=1)
+    """Class or grade → the treatment, e.g. ``{ "1" = "优先授信，利率下浮" }``."""
 
 
 class TaxRelief(Strict):
@@ -224,6 +267,7 @@ class Levers(Strict):
     extension: tuple[ExtensionSubsidy, ...] = ()
     surcharges: tuple[Surcharge, ...] = ()
     tax_relief: tuple[TaxRelief, ...] = ()
+    treatments: tuple[GradeTreatment, ...] = ()
     eligibility: tuple[Eligibility, ...] = ()
     low_tax: tuple[LowTaxList, ...] = ()
     class_intensity: tuple[ClassAndIntensityList, ...] = ()
@@ -254,7 +298,9 @@ class Levers(Strict):
         for classes in groups:
             used |= set(classes)
         for s in self.surcharges:
-            used |= set(s.by_class)
+            used |= set(s.by_class) if s.basis == "class" else set()
+        for g in self.treatments:
+            used |= set(g.by_grade) if g.basis == "class" else set()
         for t in self.tax_relief:
             used |= set(t.by_class)
         return used
