@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 from mujun.cli import (  # noqa: F401
+    cases,
     cycle,
     ingest,
     policy,
