@@ -180,7 +180,7 @@ def test_compare_methods_and_sensitivity_commands(county: Path, tmp_path: Path) 
         (["--set", "weights.above.tax_per_mu=-5"], "greater than or equal to 0"),
         (["--set", "scoring.cap"], "expected key.path=value"),
         (["--set", "weights.nobody.tax_per_mu=5"], "cohorts.nobody is not in the profile"),
-        (["--year", "2019"], "has no published run"),
+        (["--year", "2019"], "没有认定稿"),
     ],
 )
 def test_bad_variants_give_one_error(
