@@ -213,39 +213,48 @@ def transposed(grid: pl.DataFrame) -> tuple[int, int, str] | None:
     return None
 
 
-def fill_merged(
+def merged_spans(
     grid: pl.DataFrame, merges: list[tuple[int, int, int, int]], *, first_row: int, first_col: int
-) -> tuple[pl.DataFrame, list[str]]:
-    """Copy each vertically merged range's value down its own rows (and nowhere else).
+) -> list[tuple[int, int, int]]:
+    """Vertically merged ranges as (top grid row, bottom grid row, grid column).
 
     ``merges`` are (first row, first column, last row, last column) in sheet coordinates;
-    only the range's first column carries the value, so only it is filled, and only into
-    empty cells.
+    only a range's first column carries its value, so only that column is kept. Ranges are
+    clipped to the grid; single-row ranges are dropped.
     """
-    spans: dict[int, list[tuple[int, int]]] = {}
-    described = []
+    out = []
     for r1, c1, r2, _c2 in merges:
         top, col = r1 - first_row, c1 - first_col
         bottom = min(r2 - first_row, grid.height - 1)
-        if bottom <= top or col < 0 or col >= grid.width or top < 0:
-            continue
-        spans.setdefault(col, []).append((top, bottom))
-        described.append(f"{_letters(c1)}{r1}:{_letters(c1)}{first_row + bottom}")
-    if not spans:
-        return grid, []
+        if bottom > top >= 0 and 0 <= col < grid.width:
+            out.append((top, bottom, col))
+    return out
+
+
+def fill_down(
+    grid: pl.DataFrame, spans: list[tuple[int, int, int]], columns: set[str]
+) -> pl.DataFrame:
+    """Copy each merged range's top value into the empty cells of its own rows, in ``columns``."""
+    by_col: dict[str, list[tuple[int, int]]] = {}
+    for top, bottom, col in spans:
+        name = grid.columns[col]
+        if name in columns:
+            by_col.setdefault(name, []).append((top, bottom))
     filled = {}
-    for col, ranges in spans.items():
+    for name, ranges in by_col.items():
         source = np.arange(grid.height)
         for top, bottom in ranges:
             source[top + 1 : bottom + 1] = top
-        name = grid.columns[col]
         moved = grid.get_column(name).gather(pl.Series(source))
         filled[name] = pl.coalesce(pl.col(name), pl.lit(moved))
-    grid = grid.with_columns(**filled)
-    shown = "、".join(described[:5]) + ("等" if len(described) > 5 else "")
-    return grid, [
-        f"合并单元格 {len(described)} 处（{shown}）：值已填入该合并区域的每一行（仅限区域内）"
-    ]
+    return grid.with_columns(**filled) if filled else grid
+
+
+def span_label(span: tuple[int, int, int], *, first_row: int, first_col: int) -> str:
+    """A merged range in the sheet's terms, e.g. ``A3:A5``."""
+    top, bottom, col = span
+    letter = _letters(first_col + col)
+    return f"{letter}{first_row + top}:{letter}{first_row + bottom}"
 
 
 def _letters(col: int) -> str:

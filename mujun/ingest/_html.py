@@ -1,9 +1,9 @@
-"""HTML tables ("HTML saved as .xls" exports), with ``rowspan`` and ``colspan`` expanded.
+"""HTML tables ("HTML saved as .xls" exports), with ``rowspan`` and ``colspan`` laid out.
 
-A cell spanning rows is repeated in each row it spans (like a merged firm cell filled down
-inside its range); a cell spanning columns leaves the columns it covers empty (as calamine
-reads a merged cell). Rows and columns keep their positions, so reported row numbers are the
-table's rows.
+A cell spanning rows or columns keeps its value in its first cell and leaves the cells it
+covers empty, as a spreadsheet reader shows a merged cell; row spans are returned like merged
+ranges, for the extractor to fill down inside them. Rows and columns keep their positions, so
+reported row numbers are the table's rows.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ class _TableParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[list[list[str | None]]] = []
-        self.spanned: list[int] = []
-        """Per table: cells repeated down because of rowspan."""
-        self._pending: list[dict[int, tuple[int, str | None]]] = []
+        self.spans: list[list[tuple[int, int, int]]] = []
+        """Per table: (top row, bottom row, column) of cells spanning rows."""
+        self._pending: list[dict[int, int]] = []
         self._row: list[str | None] | None = None
         self._cell: list[str] | None = None
         self._spans = (1, 1)
@@ -28,7 +28,7 @@ class _TableParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
             self.tables.append([])
-            self.spanned.append(0)
+            self.spans.append([])
             self._pending.append({})
         elif tag == "tr" and self.tables:
             self._row = []
@@ -46,13 +46,11 @@ class _TableParser(HTMLParser):
         pending = self._pending[-1]
         while len(self._row) in pending:
             col = len(self._row)
-            left, text = pending[col]
-            self._row.append(text)
-            self.spanned[-1] += 1
-            if left <= 1:
+            self._row.append(None)
+            if pending[col] <= 1:
                 del pending[col]
             else:
-                pending[col] = (left - 1, text)
+                pending[col] -= 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th") and self._row is not None and self._cell is not None:
@@ -61,7 +59,9 @@ class _TableParser(HTMLParser):
             start = len(self._row)
             self._row.extend([text] + [None] * (cols - 1))
             if rows > 1:
-                self._pending[-1][start] = (rows - 1, text)
+                self._pending[-1][start] = rows - 1
+                top = len(self.tables[-1])
+                self.spans[-1].append((top, top + rows - 1, start))
             self._cell = None
             self._fill_pending()
         elif tag == "tr" and self._row is not None:
@@ -79,13 +79,14 @@ def _span(value: str | None) -> int:
     return max(1, min(int(found.group(1)), 10_000)) if found else 1
 
 
-def tables(text: str) -> list[tuple[list[list[str | None]], int]]:
-    """Every table's rows (padded to one width) and how many cells rowspan repeated."""
+def tables(text: str) -> list[tuple[list[list[str | None]], list[tuple[int, int, int]]]]:
+    """Every table's rows (padded to one width) and its row spans, clipped to its rows."""
     parser = _TableParser()
     parser.feed(text)
     parser.close()
     out = []
-    for table, spanned in zip(parser.tables, parser.spanned, strict=True):
+    for table, spans in zip(parser.tables, parser.spans, strict=True):
         width = max((len(r) for r in table), default=0)
-        out.append(([r + [None] * (width - len(r)) for r in table], spanned))
+        kept = [(t, min(b, len(table) - 1), c) for t, b, c in spans if min(b, len(table) - 1) > t]
+        out.append(([r + [None] * (width - len(r)) for r in table], kept))
     return out

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from mujun.errors import DataError, InternalError
-from mujun.ingest import uscc, values
+from mujun.ingest import _grid, uscc, values
 from mujun.ingest.headers import Layout, norm, unit_factor
 from mujun.ingest.read import RawSheet, SheetContext
 from mujun.ingest.spec import FieldSpec, Spec
@@ -71,7 +71,9 @@ def extract(
     """
     repeat_notes = _repeated_columns(sheet, layout)
     grid_cols = list(sheet.grid.columns)
-    original = sheet.grid.slice(layout.data_start).with_columns(
+    wanted = {**spec.identity, **fields}
+    grid, merge_notes = _fill_merged(sheet, layout, wanted)
+    original = grid.slice(layout.data_start).with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + layout.data_start + sheet.first_row).alias(ROW)
     )
     # Every cell is normalised once (NFKC, missing markers → null); all checks read this.
@@ -82,7 +84,6 @@ def extract(
     data, original = data.filter(filled), original.filter(filled)
     rows_read = data.height
     whole_rows, data = _whole_row_lines(sheet, data, original)
-    wanted = {**spec.identity, **fields}
     present = {f: c for f, c in layout.columns.items() if f in wanted}
     ident_cols = [pl.col(present[f]) for f in ("uscc", "name", "legacy_id") if f in present]
     ident_cols.append(pl.col(grid_cols[0]))
@@ -126,6 +127,7 @@ def extract(
         )
     notes.extend(repeat_notes)
     notes.extend(sheet.context.notes)
+    notes.extend(merge_notes)
     unknown = [h for h in layout.unknown if h not in ("序号", "No", "NO", "编号")]
     if unknown:
         notes.append(f"未识别的列（已忽略）：{'、'.join(unknown)}")
@@ -159,6 +161,38 @@ def _whole_row_lines(
         "reason", "outcome",
     )  # fmt: skip
     return lines, data.filter(~pl.col(ROW).is_in(marked.get_column(ROW).implode()))
+
+
+def _fill_merged(
+    sheet: RawSheet, layout: Layout, wanted: dict[str, FieldSpec]
+) -> tuple[pl.DataFrame, list[str]]:
+    """The grid with merged data cells filled down inside their ranges, and notes saying so.
+
+    A firm's code and name merged over its parcels, or a township merged over its firms, hold
+    for every row of the range. An amount merged over rows is one amount: it stays in the
+    first row only (filling it down would count it once per row).
+    """
+    spans = [s for s in sheet.merged if s[0] >= layout.data_start]
+    if not spans:
+        return sheet.grid, []
+    field_of = {col: name for name, col in layout.columns.items() if name in wanted}
+    amounts = {c for c, n in field_of.items() if wanted[n].kind in ("number", "integer")}
+    texts = set(field_of) - amounts
+    filled = [s for s in spans if sheet.grid.columns[s[2]] in texts]
+    kept = [s for s in spans if sheet.grid.columns[s[2]] in amounts]
+    grid = _grid.fill_down(sheet.grid, spans, texts)
+    notes = []
+    said = (
+        (filled, "值已填入区域内的每一行（仅限区域内）"),
+        (kept, "是数值，只计入区域的第一行，未向下填充（避免重复计数）"),
+    )
+    for ranges, what in said:
+        if ranges:
+            labels = [_grid.span_label(s, first_row=sheet.first_row, first_col=sheet.first_col)
+                      for s in ranges[:5]]  # fmt: skip
+            more = "等" if len(ranges) > 5 else ""
+            notes.append(f"合并单元格 {len(ranges)} 处（{'、'.join(labels)}{more}）{what}")
+    return grid, notes
 
 
 def _normalised(cells: pl.Series) -> pl.Series:

@@ -68,6 +68,10 @@ class RawSheet:
     """Grid row → why it is not data (a footnote below the table)."""
     rejected: dict[int, str] = field(default_factory=dict)
     """Grid row → why the whole row cannot be read (more fields than the header in a CSV)."""
+    merged: tuple[tuple[int, int, int], ...] = ()
+    """Vertically merged (or HTML rowspan) ranges as (top grid row, bottom grid row, grid
+    column); the value sits in the top cell only. The extractor fills it down inside the range
+    for identity and text fields, never for amounts (which would be counted once per row)."""
 
     def row_number(self, index: int) -> int:
         """The spreadsheet row of grid row ``index``."""
@@ -155,10 +159,10 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
         if grid is None:
             continue
         row0, col0 = _origin(grid, scan.first, scan.dimension)
-        grid, notes = _grid.fill_merged(grid, scan.merges, first_row=row0, first_col=col0)
+        spans = _grid.merged_spans(grid, scan.merges, first_row=row0, first_col=col0)
         context = SheetContext(format=_FORMAT_NAMES["xlsx"], sheets=names, hidden_sheets=hidden,
-                               notes=(*_hidden_note(hidden), *notes))  # fmt: skip
-        out.append(RawSheet(str(path), part.name, grid, row0, col0, context))
+                               notes=_hidden_note(hidden))  # fmt: skip
+        out.append(RawSheet(str(path), part.name, grid, row0, col0, context, merged=tuple(spans)))
     return out
 
 
@@ -210,9 +214,8 @@ def _read_xls(path: Path) -> list[RawSheet]:
     for raw in _book(path, "xls", sheets, tuple(hidden)):
         scan = found.get(raw.sheet or "", _biff.BiffSheet())
         row0, col0 = _origin(raw.grid, scan.first)
-        grid, notes = _grid.fill_merged(raw.grid, scan.merges, first_row=row0, first_col=col0)
-        context = replace(raw.context, notes=(*raw.context.notes, *notes))
-        out.append(replace(raw, grid=grid, first_row=row0, first_col=col0, context=context))
+        spans = _grid.merged_spans(raw.grid, scan.merges, first_row=row0, first_col=col0)
+        out.append(replace(raw, first_row=row0, first_col=col0, merged=tuple(spans)))
     return out
 
 
@@ -236,10 +239,10 @@ def _read_biff5(path: Path) -> list[RawSheet]:
     out = _book(path, "xls5", sheets, tuple(hidden))
     filled = []
     for sheet in out:
-        grid, notes = _grid.fill_merged(sheet.grid, merges.get(sheet.sheet or "", []),
-                                        first_row=1, first_col=0)  # fmt: skip
-        ctx = replace(sheet.context, notes=(*sheet.context.notes, note, *notes))
-        filled.append(replace(sheet, grid=grid, context=ctx))
+        spans = _grid.merged_spans(sheet.grid, merges.get(sheet.sheet or "", []),
+                                   first_row=1, first_col=0)  # fmt: skip
+        ctx = replace(sheet.context, notes=(*sheet.context.notes, note))
+        filled.append(replace(sheet, context=ctx, merged=tuple(spans)))
     return filled
 
 
@@ -341,19 +344,16 @@ def _read_html(path: Path) -> list[RawSheet]:
         raise refuse(path, "无法识别网页文件的编码", "用 Excel 打开后另存为 .xlsx 再导入。")
     found = _html.tables(text)
     sheets = []
-    for i, (rows, spanned) in enumerate(found):
+    for i, (rows, spans) in enumerate(found):
         width = max((len(r) for r in rows), default=0)
         grid = pl.DataFrame(
             {f"c{j}": [r[j] for r in rows] for j in range(width)},
             schema={f"c{j}": pl.String for j in range(width)},
         )
-        notes = (
-            (f"跨行单元格（rowspan）已展开：{spanned} 个单元格填入了其跨越的各行",)
-            if spanned
-            else ()
+        context = SheetContext(format=_FORMAT_NAMES["html"])
+        sheets.append(
+            RawSheet(str(path), f"table{i + 1}", grid, context=context, merged=tuple(spans))
         )
-        context = SheetContext(format=_FORMAT_NAMES["html"], notes=notes)
-        sheets.append(RawSheet(str(path), f"table{i + 1}", grid, context=context))
     if not sheets:
         raise DataError.unreadable(
             str(path), "an HTML file without a table", hint="export the data as .xlsx."

@@ -293,4 +293,16 @@ def test_html_rowspan_is_expanded(tmp_path: Path) -> None:
     result = run(land=text(tmp_path / "地.xls", html, "gbk"))
     assert fact(result, U[0], "land_mu") == 30.0
     assert fact(result, U[1], "land_mu") == 4.0
-    assert "rowspan" in notes(result)
+    assert "合并单元格 2 处（A2:A3、B2:B3）值已填入" in notes(result)
+
+
+def test_an_amount_merged_over_rows_counts_once(tmp_path: Path) -> None:
+    rows = [
+        ["统一社会信用代码", "企业名称", "用地面积（亩）"],
+        [U[0], "甲", 12],
+        [U[0], "甲", None],
+    ]
+    path = workbook(tmp_path / "地.xlsx", [("宗地", rows)], merges={"宗地": ["C2:C3"]})
+    result = run(land=path)
+    assert fact(result, U[0], "land_mu") == 12.0
+    assert "未向下填充（避免重复计数）" in notes(result)
