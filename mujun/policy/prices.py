@@ -41,8 +41,8 @@ def surcharge(ctx: Context, rule: Surcharge) -> pl.DataFrame:
     else:
         label = pl.col("class_label")
         for cls in rule.by_class:
-            streak = st.streak(ctx.store, year=ctx.year, kind="class", target=cls)
-            firms = firms.join(streak.rename({"streak": f"_s_{cls}"}), on="uscc", how="left")
+            streaks = st.streak(ctx.store, year=ctx.year, kind="class", target=cls)
+            firms = firms.join(streaks.rename({"streak": f"_s_{cls}"}), on="uscc", how="left")
     years = pl.lit(None, pl.Int32)
     rate = pl.lit(None, pl.Float64)
     for cls, rates in rule.by_class.items():

@@ -8,6 +8,7 @@ as a level or as a change since a base year, and compares it with the plan year'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,10 @@ class _Year:
 
     firms: pl.DataFrame
     note: str
+
+
+_Years = Callable[[int], _Year]
+"""A data year's firms, read once per evaluation."""
 
 
 def read_regional(path: str | Path, /) -> pl.DataFrame:
@@ -356,7 +361,7 @@ def _regional_values(
     return out.sort("scope"), ""
 
 
-def _values(t: Target, year: int, *, firms_of, store: st.Store, profile: Profile,
+def _values(t: Target, year: int, *, firms_of: _Years, store: st.Store, profile: Profile,
             regional: pl.DataFrame | None) -> tuple[pl.DataFrame, str]:  # fmt: skip
     if t.kind == "regional":
         return _regional_values(t, year, regional)
@@ -388,7 +393,7 @@ def _cases_from(t: Target, profile: Profile) -> int | None:
     return None
 
 
-def _base(t: Target, *, firms_of, store: st.Store, profile: Profile,
+def _base(t: Target, *, firms_of: _Years, store: st.Store, profile: Profile,
           regional: pl.DataFrame | None) -> tuple[pl.DataFrame, str]:  # fmt: skip
     """Base-year values per 范围 and where they come from."""
     schema = {"scope": pl.String, "base": pl.Float64}
@@ -409,7 +414,7 @@ def _base(t: Target, *, firms_of, store: st.Store, profile: Profile,
     return got.rename({"value": "base"}), source
 
 
-def _evaluate(t: Target, data_year: int, *, firms_of, store: st.Store, profile: Profile,
+def _evaluate(t: Target, data_year: int, *, firms_of: _Years, store: st.Store, profile: Profile,
               regional: pl.DataFrame | None) -> pl.DataFrame:  # fmt: skip
     """Every plan year of a target.
 
@@ -473,7 +478,7 @@ def _compare(frame: pl.DataFrame, t: Target, *, actual: pl.Expr, goal: float, pl
     met = (actual >= target) if at_least else (actual <= target)
     if t.form != "level":
         # a change is measured from 0: half of a −10.4 % reduction done is −5.2 %
-        progress = pl.when(target != 0).then(actual / target)
+        progress: pl.Expr = pl.when(target != 0).then(actual / target)
     else:
         progress = (
             pl.when(base.is_not_null() & (target != base))

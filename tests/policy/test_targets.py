@@ -271,3 +271,27 @@ def test_a_target_needs_its_parts() -> None:
         with_targets("lishui", [{"indicator": "tax_per_mu", "label": "x", "unit": "万元/亩",
                                  "year": 2023, "value": 1,
                                  "population": {"cohorts": ["nope"]}}])  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".parquet"])
+def test_targets_cli_reads_the_regional_table_and_writes_every_column(
+    tmp_path: Path, suffix: str
+) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from mujun.cli import app  # noqa: PLC0415
+
+    db = tmp_path / "db.duckdb"
+    publish(db, load_profile("shizuishan"), {2023: frame(2023)})
+    path = regional_file(tmp_path, [(2023, "R&D经费支出", 12.6, "亿元", "统计公报", ""),
+                                    (2023, "地区生产总值", 600, "亿元", "统计公报", "")])  # fmt: skip
+    out = tmp_path / f"目标{suffix}"
+    done = CliRunner().invoke(app, ["targets", "--year", "2024", "--profile", "shizuishan",
+                                    "--regional", str(path), "--out", str(out), "--db", str(db)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "不在有效期内" not in done.output  # 2024 is inside 2022–2024
+    if suffix == ".parquet":
+        written = pl.read_parquet(out)
+        rd = written.filter((pl.col("指标") == "R&D投入强度") & (pl.col("目标年度") == 2023))
+        assert rd.item(0, "实际值") == 2.1
+    assert out.is_file()
