@@ -92,3 +92,6 @@ def demo(
             ),
             f"企业历年评价示例 {run.firm}（mujun history --uscc {run.firm} --db {run.db_path}）",
         )
+    db = run.db_path
+    web = f"mujun users add --admin --name admin --db {db} && mujun serve --db {db}"
+    out.print(f"在浏览器中打开示范县 / open it in the web app: {web}", markup=False)
