@@ -337,6 +337,10 @@ def _heat(matrix: pl.DataFrame, caption: str) -> str:
     return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+_MET = {True: "已达标", False: "未达标", None: "无法判断"}
+"""无法判断: the actual value could not be computed (e.g. no regional figure)."""
+
+
 def _progress(targets: pl.DataFrame, caption: str) -> str:
     rows = []
     for r in targets.iter_rows(named=True):
@@ -347,7 +351,7 @@ def _progress(targets: pl.DataFrame, caption: str) -> str:
             f'<tr><td class="l">{escape(str(r["范围"]))}</td><td class="l">{escape(r["指标"])}</td>'
             f"<td>{actual} {escape(r['单位'])}</td><td>{r['目标年度']}</td><td>{svg.plain(r['目标值'])}</td>"
             f'<td><span class="bar"><span style="width:{width:.0f}%"></span></span> '
-            f"{'' if share is None else f'{share:.0%}'}</td><td>{'已达标' if r['已达标'] else '未达标'}</td></tr>"
+            f"{'' if share is None else f'{share:.0%}'}</td><td>{_MET[r['已达标']]}</td></tr>"
         )
     return (
         f"<table><caption>{escape(caption)}</caption>"
