@@ -274,20 +274,25 @@ def carry_adjustments(store: Store, run_id: int, /) -> tuple[int, int]:
     review = pending.filter(~same)
     con = store.con
     first = store.next_id("adjustments", "adjustment_id")
-    for i, row in enumerate(carried.iter_rows(named=True)):
-        con.execute(
-            "INSERT INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                first + i, rid, row["uscc"], row["now_class"], row["to_class"], row["reason"],
-                row["who"], stamp, row["now_class"], row["objection_id"], row["adjustment_id"],
-            ],
-        )  # fmt: skip
+    con.register("_carried", carried.with_row_index("i"))
+    con.execute(
+        f"""INSERT INTO adjustments
+            SELECT {first} + i, {rid}, uscc, now_class, to_class, reason, who, ?, now_class,
+                   objection_id, adjustment_id
+            FROM _carried ORDER BY i""",
+        [stamp],
+    )
+    con.unregister("_carried")
     first = store.next_id("adjustment_reviews", "review_id")
-    for i, row in enumerate(review.iter_rows(named=True)):
-        con.execute(
-            "INSERT INTO adjustment_reviews VALUES (?, ?, ?, ?, ?, 'open', ?, NULL, NULL, NULL)",
-            [first + i, rid, row["uscc"], row["adjustment_id"], row["now_class"], stamp],
-        )
+    con.register("_review", review.with_row_index("i"))
+    con.execute(
+        f"""INSERT INTO adjustment_reviews
+            SELECT {first} + i, {rid}, uscc, adjustment_id, now_class, 'open', ?, NULL, NULL,
+                   NULL
+            FROM _review ORDER BY i""",
+        [stamp],
+    )
+    con.unregister("_review")
     return carried.height, review.height
 
 
