@@ -95,11 +95,14 @@ def legend(view: YearView, labels: set[str], /) -> list[str]:
     """One line per label on the list that is not an ordinary class (T, 免评, 待核, ...)."""
     p = view.profile
     classes = set(p.classification.labels)
-    reasons = {r.label: r.reason for r in p.special if r.outcome != "graded_as"}
+    reasons: dict[str, list[str]] = {}
+    for rule in p.special:  # several rules may give one label (Huai'an: utilities or too new)
+        if rule.outcome != "graded_as" and rule.reason not in reasons.get(rule.label, []):
+            reasons.setdefault(rule.label, []).append(rule.reason)
     lines = []
     for label, name in view.names.items():
         if label in labels and label not in classes:
-            why = reasons.get(label)
+            why = "，或".join(reasons.get(label, []))
             lines.append(f"{label}：{name}" + (f"（{why}）" if why and why != name else ""))
     return lines
 

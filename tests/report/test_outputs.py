@@ -10,10 +10,11 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from mujun import score
 from mujun import store as mstore
 from mujun.cli import app
 from mujun.demo import SAMPLE_DIR, DemoRun, run_demo
-from mujun.profiles import load_profile
+from mujun.profiles import available_profiles, load_profile
 from mujun.profiles.loader import validate_profile
 from mujun.report.html import firm_card, region_report
 from mujun.report.internal import import_problems, internal_workbook
@@ -21,6 +22,8 @@ from mujun.report.method_text import cap_note, method_lines
 from mujun.report.output import OutputError, atomic_path
 from mujun.report.public_list import public_workbook
 from mujun.report.publication import YearView, load_year, summary
+from mujun.score import needs_previous_year
+from mujun.testing import make_facts
 
 LOCKED = "文件被占用，请关闭 Excel 后重试"
 
@@ -241,3 +244,43 @@ def test_workbook_write_errors_name_the_file(
             write(posted, target)
         assert str(target) in str(caught.value) and "原文件未改动" in str(caught.value)
     assert not list(tmp_path.iterdir()), "no file, no temporary file"
+
+
+@pytest.mark.parametrize("name", available_profiles())
+def test_every_shipped_profile_publishes(name: str, tmp_path: Path) -> None:
+    """Lists, workbook, report and card for each region's method (quotas, thresholds, min–max,
+    special classes, overrides), on made-up firms."""
+    profile = load_profile(name)
+    with mstore.Store.open(tmp_path / "db.duckdb") as s:
+        history = None
+        for data_year in (2022, 2023):
+            facts = make_facts(120, seed=3, year=data_year)
+            batch = mstore.save_facts(s, facts, sources=[], problems=None)
+            year = data_year - profile.data_year_offset
+            if history is None and needs_previous_year(profile):
+                history = facts
+                continue
+            result = score(facts, profile=profile, year=year, history=history)
+            run = mstore.save_run(
+                s, result, profile=profile, evaluation_year=year, input_fingerprint="t",
+                batch_id=batch,
+            )  # fmt: skip
+            mstore.publish(s, year=year, run_id=run)
+            history = facts
+        view = load_year(s, year)
+        html = region_report(view, tmp_path / "r.html", store=s).read_text(encoding="utf-8")
+        ranked = view.results.filter(pl.col("eval_status") == "ranked").item(0, "uscc")
+        card = firm_card(view, ranked, tmp_path / "c.html", store=s).read_text(encoding="utf-8")
+    public = openpyxl.load_workbook(public_workbook(view, tmp_path / "p.xlsx"))["公示名单"]
+    internal_workbook(view, tmp_path / "i.xlsx")
+    assert "综合评价结果公示（认定稿）" in public["A1"].value
+    listed = {r[5] for r in public.iter_rows(min_row=4, values_only=True) if r[0] is not None}
+    specials = listed - set(profile.classification.labels) - {None}
+    notes = " ".join(str(r[0]) for r in public.iter_rows(values_only=True) if r[0])
+    assert all(f"{label}：" in notes for label in specials), "legend for every special label"
+    lines = "\n".join(method_lines(profile))
+    assert all(c.label in lines for c in profile.cohorts.values())
+    assert all(profile.indicators[i].label in lines for i in profile.used_indicators())
+    for page in (html, card, lines):
+        assert not re.search(r"\d[eE][+-]\d", page), "no scientific notation"
+    assert ("单项不封顶" in card) == bool(cap_note(profile))
