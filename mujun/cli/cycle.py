@@ -68,6 +68,9 @@ def run_cmd(
     warn_period(prof, year)
     data_year = year + prof.data_year_offset
     out.print(cycle.year_line(data_year, offset=prof.data_year_offset), markup=False)
+    path = db if db is not None else st.default_db_path()
+    if not path.is_file():
+        out.print(f"新建数据库：{path}", markup=False)
     if facts is not None:
         read = read_facts(facts)
         years = sorted(read.facts.get_column("year").drop_nulls().unique().to_list())
