@@ -24,6 +24,12 @@ NOTICE = mstore.Notice(
 
 
 @pytest.fixture(scope="session")
+def notice() -> mstore.Notice:
+    """A 公示 record as the office registers it."""
+    return NOTICE
+
+
+@pytest.fixture(scope="session")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     return run_demo(tmp_path_factory.mktemp("sample"), profile=load_profile("zhejiang_baseline"))
 

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from mujun import score
+from mujun import cycle, score
 from mujun import store as mstore
 from mujun.cli import app
 from mujun.demo import SAMPLE_DIR, DemoRun, run_demo
@@ -284,3 +284,42 @@ def test_every_shipped_profile_publishes(name: str, tmp_path: Path) -> None:
     for page in (html, card, lines):
         assert not re.search(r"\d[eE][+-]\d", page), "no scientific notation"
     assert ("单项不封顶" in card) == bool(cap_note(profile))
+
+
+def test_the_cycle_states_reach_titles_names_and_the_notice(
+    tmp_path: Path, notice: mstore.Notice
+) -> None:
+    """Draft → 公示 → 认定 in the store; each export says which one it is."""
+    profile = load_profile("zhejiang_baseline")
+    db = tmp_path / "cycle.duckdb"
+    with mstore.Store.open(db) as s:
+        facts = make_facts(60, seed=5, year=2023)
+        cycle.import_batch(s, facts=facts, sources=[], who="t")
+        cycle.score_year(s, year=2024, profile=profile, who="t")
+    runner = CliRunner()
+
+    def export(*extra: str) -> Path:
+        folder = tmp_path / "_".join(extra or ("default",))
+        folder.mkdir()
+        args = ["export", "--year", "2024", "--db", str(db), "--out"]
+        name = folder / "list.xlsx"
+        result = runner.invoke(app, [*args, str(name), *extra])
+        assert result.exit_code == 0, result.output
+        return name
+
+    draft = openpyxl.load_workbook(export("--state", "draft"))["公示名单"]
+    assert "（内部审核稿）" in draft["A1"].value and "不得对外公开" in draft["A2"].value
+    with mstore.Store.open(db) as s:
+        cycle.start_notice(
+            s, year=2024, start=notice.start, end=notice.end, contact=notice.contact,
+            issuer=notice.issuer, who="t",
+        )  # fmt: skip
+    posted = openpyxl.load_workbook(export("--state", "notice"))["公示名单"]
+    assert "（公示稿）" in posted["A1"].value
+    assert "公示期：2024年5月6日至2024年5月12日" in posted["A2"].value
+    assert notice.contact in posted["A2"].value and notice.issuer in posted["A2"].value
+    with mstore.Store.open(db) as s:
+        cycle.decide_final(s, year=2024, who="t")
+    final = openpyxl.load_workbook(export())["公示名单"]
+    assert "（认定稿）" in final["A1"].value
+    assert "已于2024年5月6日至2024年5月12日公示，现予认定" in final["A2"].value
