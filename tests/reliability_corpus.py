@@ -333,7 +333,9 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
             "stats",
             "合并.xlsx",
             lambda p: xlsx(
-                p, [STATS, [U[0], "甲", 1, 2], [None, None, 3, 4]], merges=["A2:A3", "B2:B3"]
+                p,
+                [STATS, [U[0], "甲", 1, 2], [None, None, 3, 4], [U[1], "乙", 5, 6]],
+                merges=["A2:A3", "B2:B3"],
             ),
         ),
         # merged cells are filled down inside their range: two statistics rows for one firm
@@ -667,7 +669,7 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
 def _file_level(add: Callable[[str, Callable[[Path], Files], Expect], None]) -> None:
     """Files as department systems really write them (issue 13, file and grid level)."""
     table_c4 = {"C4": "统一社会信用代码", "D4": "企业名称", "E4": "工业增加值（万元）",
-                "C5": U[6], "D5": "庚", "E5": "n/a?"}  # fmt: skip
+                "C5": U[6], "D5": "庚", "E5": "n/a?", "C6": U[7], "D6": "辛", "E6": 3}  # fmt: skip
     stats_csv = ",".join(STATS)
     add(
         "Excel 95 (BIFF5) workbook in GBK",

@@ -63,6 +63,12 @@ def sniff(path: Path) -> str:
     if first.startswith(_OLE):
         return _ole_kind(path)
     text = first.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in text and b"<html" not in text:
+        raise refuse(
+            path,
+            "这是 Excel 2003 XML 表格（SpreadsheetML），mujun 不直接读取这种格式",
+            "用 Excel 或 WPS 打开，另存为 .xlsx 后再导入。",
+        )
     if text.startswith(_HTML):
         return "html"
     return "csv"

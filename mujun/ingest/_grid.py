@@ -184,8 +184,8 @@ def unit_hints(lines: list[str], where: str) -> list[UnitHint]:
 def transposed(grid: pl.DataFrame) -> tuple[int, int, str] | None:
     """(row, count, kind) when firms run along a row instead of down a column.
 
-    A row holding two or more USCCs (or three firm names) while no column holds two is a
-    table whose indicators are rows and firms are columns.
+    A row holding two or more USCCs (or firm names) while no column holds two, in a table of
+    three or more labelled rows, is a table whose indicators are rows and firms are columns.
     """
     head = grid.head(_SHAPE_ROWS)
     if head.width < 3 or head.height < 2:
@@ -199,17 +199,19 @@ def transposed(grid: pl.DataFrame) -> tuple[int, int, str] | None:
     )
     if labelled.height < 3:  # a one-firm table (header + one row) is not evidence
         return None
-    for pattern, kind, least in (
-        (_USCC.pattern, "统一社会信用代码", 2),
-        (_FIRM.pattern, "企业名称", 3),
-    ):
+    for pattern, kind in ((_USCC.pattern, "统一社会信用代码"), (_FIRM.pattern, "企业名称")):
         hits = cells.select(pl.all().str.contains(pattern).fill_null(False))
-        by_column = hits.sum().row(0)
-        if max(by_column, default=0) >= 2:
-            continue
-        by_row = hits.select(pl.sum_horizontal(pl.all())).to_series()
-        if by_row.max() is not None and int(by_row.max()) >= least:  # type: ignore[arg-type]
-            return int(by_row.arg_max() or 0), int(by_row.max()), kind  # type: ignore[arg-type]
+        if max(hits.sum().row(0), default=0) >= 2:
+            continue  # firms run down a column: the usual shape
+        rest = cells.columns[1:]  # the first column holds the indicator names
+        found = hits.select(pl.sum_horizontal(pl.col(rest))).to_series()
+        filled = cells.select(pl.sum_horizontal(pl.col(rest).is_not_null())).to_series()
+        # NOTE: firms fill (nearly) the whole row; two codes in a normal row (a firm and its
+        # lessor) sit beside other values and do not.
+        along = (found >= 2) & (found >= 0.8 * filled)
+        if along.any():
+            row = int(along.arg_max() or 0)
+            return row, int(found[row]), kind
     return None
 
 

@@ -52,6 +52,8 @@ def read_csv(path: Path) -> CsvTable:
     body, encoding = _decode(raw, path)
     del raw
     notes: list[str] = []
+    if b"\n" not in body and b"\r" in body:  # classic Mac line ends: CR only
+        body = body.replace(b"\r", b"\n")
     first_row = 1
     first_line = body.split(b"\n", 1)[0].decode("utf-8").strip()
     separator = None

@@ -20,6 +20,7 @@ _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _REL = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
 _REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _VALUED = re.compile(rb"<c\b([^>]*?)(?<!/)>(?:(?!</c>).){0,4000}?<(?:v|t)(?:\s[^>]*)?>[^<]", re.S)
+_ROW = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"')
 _FORMULA = re.compile(rb"<f[\s>/]")
 _EMPTY_TEXT = re.compile(rb'<c\b[^>]*\bt="str".*<v(?:>|\s*/>)', re.S)
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
@@ -117,6 +118,9 @@ def _inspect(data: bytes, out: SheetScan) -> None:
         ref = _REF.search(valued.group(1))
         if ref:
             out.first = (int(ref.group(2)), col_index(ref.group(1)))
+        elif row := _ROW.search(data, data.rfind(b"<row", 0, valued.start())):
+            # cells without references are placed from column A by every reader
+            out.first = (int(row.group(1)), 0)
     if b"<f" in data:
         for hit in _FORMULA.finditer(data):
             start = data.rfind(b"<c ", 0, hit.start())

@@ -108,7 +108,7 @@ def test_true_rows_and_columns_whatever_the_dimension_says(
 ) -> None:
     path = at(tmp_path / "偏移.xlsx", {"C4": "统一社会信用代码", "D4": "企业名称",
                                       "E4": "工业增加值（万元）", "C5": U[0], "D5": "甲",
-                                      "E5": "n/a?"})  # fmt: skip
+                                      "E5": "n/a?", "C6": U[1], "D6": "乙", "E6": 3})  # fmt: skip
     set_dimension(path, dimension)
     (sheet,) = read_sheets(path)
     assert (sheet.first_row, sheet.first_col) == (4, 2)
