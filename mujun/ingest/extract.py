@@ -83,7 +83,7 @@ def extract(
     filled = data.select(pl.any_horizontal(pl.col(c).is_not_null() for c in grid_cols)).to_series()
     data, original = data.filter(filled), original.filter(filled)
     rows_read = data.height
-    whole_rows, data = _whole_row_lines(sheet, data, original)
+    whole_rows, data = _whole_row_lines(sheet, data, original, _header_again(sheet, layout, data))
     present = {f: c for f, c in layout.columns.items() if f in wanted}
     ident_cols = [pl.col(present[f]) for f in ("uscc", "name", "legacy_id") if f in present]
     ident_cols.append(pl.col(grid_cols[0]))
@@ -139,16 +139,31 @@ def extract(
                      units, tuple(notes + total_notes), sheet.context)  # fmt: skip
 
 
+def _header_again(sheet: RawSheet, layout: Layout, data: pl.DataFrame) -> list[int]:
+    """Rows that repeat the header (a printed export repeats it on every page)."""
+    top = sheet.grid.row(layout.header_rows[-1])
+    header = {c: top[int(c[1:])] for c in layout.columns.values() if top[int(c[1:])]}
+    if len(header) < 2:
+        return []
+    expected = pl.select(
+        values.text(pl.lit(text, pl.String)).alias(c) for c, text in header.items()
+    ).row(0, named=True)
+    same = pl.sum_horizontal((pl.col(c) == v).fill_null(False) for c, v in expected.items())
+    return data.filter(same >= max(2, len(header) / 2)).get_column(ROW).to_list()
+
+
 def _whole_row_lines(
-    sheet: RawSheet, data: pl.DataFrame, original: pl.DataFrame
+    sheet: RawSheet, data: pl.DataFrame, original: pl.DataFrame, headers_again: list[int]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Failure lines for rows the reader set aside, and the data without them.
+    """Failure lines for rows that are not data, and the data without them.
 
     The reader sets aside footnotes below the table (skipped) and CSV rows with more fields
-    than their header (rejected whole).
+    than their header (rejected whole); rows repeating the header are skipped.
     """
     marks = [(sheet.row_number(i), "skipped", r) for i, r in sheet.skipped.items()]
     marks += [(sheet.row_number(i), "rejected", r) for i, r in sheet.rejected.items()]
+    again = "重复的表头行（分页打印或多段表格的表头），不是企业数据"
+    marks += [(row, "skipped", again) for row in headers_again]
     if not marks:
         return _empty_failures(), data
     marked = pl.DataFrame(marks, schema={ROW: pl.Int64, "outcome": pl.String,

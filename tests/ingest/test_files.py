@@ -306,3 +306,11 @@ def test_an_amount_merged_over_rows_counts_once(tmp_path: Path) -> None:
     result = run(land=path)
     assert fact(result, U[0], "land_mu") == 12.0
     assert "未向下填充（避免重复计数）" in notes(result)
+
+
+def test_a_header_repeated_inside_the_table_is_skipped(tmp_path: Path) -> None:
+    rows = [STATS, [U[0], "甲", 1, 2], STATS, [U[1], "乙", 3, 4]]
+    result = run(stats=workbook(tmp_path / "分页.xlsx", [("统计", rows)]))
+    assert sorted(result.facts.get_column("uscc")) == sorted(U[:2])
+    line = result.failures.row(0, named=True)
+    assert (line["row"], line["outcome"]) == (3, "skipped") and "重复的表头行" in line["reason"]
