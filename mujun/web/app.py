@@ -53,6 +53,7 @@ def create_app(
     work_dir: str | Path | None = None,
     max_upload: int | None = None,
     inline_imports: bool = False,
+    write_wait: float = 20.0,
 ) -> Starlette:
     """The web app over one DuckDB file.
 
@@ -62,8 +63,10 @@ def create_app(
             ``<name>.web/``).
         max_upload: the largest request body in bytes (default `max_upload_bytes`).
         inline_imports: read uploads in the request instead of the background (tests).
+        write_wait: seconds a write waits for the one before it, then the page says the
+            database is busy.
     """
-    db = WebDB(db_path)
+    db = WebDB(db_path, write_wait=write_wait)
     with db.write() as store:
         secret = app_secret(store)
     work = Path(work_dir) if work_dir is not None else db.path.with_name(db.path.name + ".web")

@@ -94,6 +94,21 @@ class FirmQuery:
         return f"/runs/{run_id}/firms" + (f"?{query}" if query else "")
 
 
+def _run_firms(run_id: int) -> tuple[str, list[object]]:
+    """One run's firms with their final class, as SQL (a subquery) and its parameters.
+
+    The same definition as the store's ``final_results`` view (the latest adjustment, else the
+    engine's class), restricted to the run before joining: 2-3x faster at 100,000 firms.
+    """
+    sql = (
+        "(SELECT r.*, coalesce(a.to_class, r.class_label) AS final_class, "
+        "a.to_class IS NOT NULL AS adjusted FROM results r LEFT JOIN (SELECT uscc, to_class "
+        "FROM adjustments WHERE run_id = ? QUALIFY row_number() OVER (PARTITION BY uscc "
+        "ORDER BY adjustment_id DESC) = 1) a USING (uscc) WHERE r.run_id = ?)"
+    )
+    return sql, [int(run_id), int(run_id)]
+
+
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -102,9 +117,10 @@ def firm_page(
     store: Store, user: User, run_id: int, query: FirmQuery, /
 ) -> tuple[pl.DataFrame, int]:
     """One page of a run's firms (the user's counties) and the number of matching firms."""
+    firms, firm_params = _run_firms(run_id)
     cond, params = perm.county_filter(user)
-    where = ["run_id = ?", cond]
-    args: list[object] = [int(run_id), *params]
+    where = [cond]
+    args: list[object] = [*firm_params, *params]
     if query.q:
         where.append("(name ILIKE ? ESCAPE '\\' OR uscc ILIKE ? ESCAPE '\\')")
         args += [_like(query.q), _like(query.q)]
@@ -118,13 +134,13 @@ def firm_page(
             where.append(f"{column} = ?")
             args.append(value)
     clause = " AND ".join(where)
-    total_row = store.first_row(f"SELECT count(*) FROM final_results WHERE {clause}", args)
+    total_row = store.first_row(f"SELECT count(*) FROM {firms} f WHERE {clause}", args)
     total = int(total_row[0]) if total_row else 0
     order = f"{SORTS[query.sort]} {'DESC' if query.desc else 'ASC'} NULLS LAST, uscc"
     frame = store.frame(
         "SELECT uscc, name, county, township, cohort_label, eval_status, total_score, rank, "
         "pool_size, class_label, final_class, adjusted, land_mu "
-        f"FROM final_results WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+        f"FROM {firms} f WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
         [*args, PER_PAGE, (query.page - 1) * PER_PAGE],
     )
     return frame, total
@@ -133,17 +149,19 @@ def firm_page(
 def facets(store: Store, user: User, run_id: int, /) -> dict[str, list[str]]:
     """The values the table's filters offer (townships, classes, cohorts, statuses)."""
     cond, params = perm.county_filter(user)
+    firms, firm_params = _run_firms(run_id)
     out: dict[str, list[str]] = {}
-    for key, column in (
-        ("township", "township"),
-        ("class", "final_class"),
-        ("cohort", "cohort_label"),
-        ("status", "eval_status"),
+    run: list[object] = [int(run_id)]
+    for key, column, source, source_params, where, where_params in (
+        ("township", "township", "results", [], "run_id = ?", run),
+        ("class", "final_class", firms, firm_params, "TRUE", []),
+        ("cohort", "cohort_label", "results", [], "run_id = ?", run),
+        ("status", "eval_status", "results", [], "run_id = ?", run),
     ):
         rows = store.con.execute(
-            f"SELECT DISTINCT {column} FROM final_results WHERE run_id = ? AND {cond} "
+            f"SELECT DISTINCT {column} FROM {source} f WHERE {where} AND {cond} "
             f"AND {column} IS NOT NULL ORDER BY 1",
-            [int(run_id), *params],
+            [*source_params, *where_params, *params],
         ).fetchall()
         out[key] = [str(r[0]) for r in rows]
     return out
@@ -153,10 +171,11 @@ def class_counts(store: Store, user: User, run_id: int, /, *, by: str) -> pl.Dat
     """Firms per final class per township (``by="township"``) or cohort, with a total row."""
     column = {"township": "township", "cohort": "cohort_label"}[by]
     cond, params = perm.county_filter(user)
+    firms, firm_params = _run_firms(run_id)
     long = store.frame(
         f"SELECT coalesce({column}, '（未填）') AS g, final_class AS c, count(*) AS n "
-        f"FROM final_results WHERE run_id = ? AND {cond} GROUP BY ALL",
-        [int(run_id), *params],
+        f"FROM {firms} f WHERE {cond} GROUP BY ALL",
+        [*firm_params, *params],
     )
     order = [
         str(r[0])

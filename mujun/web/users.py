@@ -145,7 +145,9 @@ def has_users(store: Store, /) -> bool:
 
 
 def authenticate(store: Store, /, *, name: str, password: str, ip: str) -> User | None:
-    """The user if the password is right; every attempt is recorded.
+    """The user if the password is right (reads only; `record_attempt` keeps the outcome).
+
+    The hash is checked outside any write, so logins never hold up the one writer.
 
     Raises:
         ThrottledError: too many failures for this name or address in the last 15 minutes.
@@ -173,9 +175,13 @@ def authenticate(store: Store, /, *, name: str, password: str, ip: str) -> User 
             ok = False
     else:
         _hasher.hash(password)  # same cost whether or not the name exists
+    return _user(found[:5]) if ok and found is not None else None
+
+
+def record_attempt(store: Store, /, *, name: str, ip: str, ok: bool) -> None:
+    """Keep a login attempt (failed ones count towards throttling)."""
     with store.transaction() as con:
         con.execute("INSERT INTO web_login_attempts VALUES (?, ?, ?, ?)", [name, ip, _now(), ok])
-    return _user(found[:5]) if ok and found is not None else None
 
 
 def start_session(store: Store, user: User, /) -> str:

@@ -9,7 +9,14 @@ from starlette.routing import Route
 
 from mujun.web.db import BusyError, WebDB
 from mujun.web.pages import render_for
-from mujun.web.users import ThrottledError, authenticate, end_session, has_users, start_session
+from mujun.web.users import (
+    ThrottledError,
+    authenticate,
+    end_session,
+    has_users,
+    record_attempt,
+    start_session,
+)
 
 
 def _safe_next(target: str) -> str:
@@ -37,8 +44,10 @@ async def login(request: Request) -> Response:
     ip = request.client.host if request.client else "?"
 
     def check() -> tuple[str | None, str]:
-        with db.write() as store:
+        with db.read() as store:
             user = authenticate(store, name=name, password=password, ip=ip)
+        with db.write() as store:
+            record_attempt(store, name=name, ip=ip, ok=user is not None)
             if user is None:
                 return None, "用户名或密码不正确。"
             return start_session(store, user), ""
