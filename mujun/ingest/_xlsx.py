@@ -70,7 +70,8 @@ def _unescape(text: str) -> str:
 def sheet_parts(book: zipfile.ZipFile) -> list[SheetPart]:
     """The workbook's worksheets in order, with their XML member and visibility."""
     names = set(book.namelist())
-    workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
+    main = next((n for n in names if n.lower() == "xl/workbook.xml"), "xl/workbook.xml")
+    workbook = book.read(main).decode("utf-8", "replace")
     rels_name = "xl/_rels/workbook.xml.rels"
     rels = book.read(rels_name).decode("utf-8", "replace") if rels_name in names else ""
     targets = {}

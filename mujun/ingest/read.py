@@ -138,31 +138,30 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
     _check_inflated(path)
     with zipfile.ZipFile(path) as book:
         parts = _xlsx.sheet_parts(book)
-    visible = [p for p in parts if p.state == "visible"]
     hidden = tuple(p.name for p in parts if p.state != "visible")
+    visible = [p for p in parts if p.state == "visible"]
     if parts and not visible:
         raise refuse(path, f"工作簿的工作表全部是隐藏的（{'、'.join(hidden)}）", _UNHIDE)
     # NOTE: the XML scan (zlib, releases the GIL) runs beside calamine's read of the cells.
     with ThreadPoolExecutor(max_workers=1) as pool:
         scans = pool.submit(_scan_all, path, [p.member for p in visible])
         reader = fastexcel.read_excel(str(path))
-        grids = {}
-        for name in reader.sheet_names:
-            if any(p.name == name for p in visible) or not parts:
-                grids[name] = _grid_of(reader.load_sheet(name, header_row=None, dtypes="string"))
-        found = scans.result()
-    _refuse_formulas(path, [(p.name, s) for p, s in zip(visible, found, strict=True)])
+        grids = {
+            name: _grid_of(reader.load_sheet(name, header_row=None, dtypes="string"))
+            for name in reader.sheet_names
+            if name not in hidden
+        }
+        found = dict(zip([p.name for p in visible], scans.result(), strict=True))
+    _refuse_formulas(path, list(found.items()))
     names = tuple(grids)
     out = []
-    for part, scan in zip(visible, found, strict=True):
-        grid = grids.get(part.name)
-        if grid is None:
-            continue
+    for name, grid in grids.items():
+        scan = found.get(name, _xlsx.SheetScan())
         row0, col0 = _origin(grid, scan.first, scan.dimension)
         spans = _grid.merged_spans(grid, scan.merges, first_row=row0, first_col=col0)
         context = SheetContext(format=_FORMAT_NAMES["xlsx"], sheets=names, hidden_sheets=hidden,
                                notes=_hidden_note(hidden))  # fmt: skip
-        out.append(RawSheet(str(path), part.name, grid, row0, col0, context, merged=tuple(spans)))
+        out.append(RawSheet(str(path), name, grid, row0, col0, context, merged=tuple(spans)))
     return out
 
 
