@@ -13,6 +13,7 @@ from mujun.engine import score
 from mujun.errors import DataError, StoreError
 from mujun.profiles.models import Profile
 from mujun.store import Store
+from mujun.store.snapshots import decided_facts
 from mujun.store.states import objection_row, reviews
 
 
@@ -116,7 +117,8 @@ def score_year(
 ) -> ScoreOutcome:
     """Score an evaluation year from its stored facts and store it as a draft run.
 
-    The year's adjustments are carried to the new run (or listed for review); the objections
+    Last year's facts (previous-year benchmarks) are those its 认定 run read, else its latest
+    batch. The year's adjustments are carried to the new run (or listed for review); the objections
     given are linked to the run and to the facts batch it read (a rescore after corrected
     facts).
 
@@ -139,7 +141,7 @@ def score_year(
             "或 mujun run --facts 文件。"
         )
         raise DataError(msg)
-    previous = st.latest_facts(store, data_year - 1)
+    previous = decided_facts(store, data_year - 1)
     batch_id, frame = current
     result = score(frame, profile=profile, year=year, history=previous[1] if previous else None)
     run_id = st.save_run(

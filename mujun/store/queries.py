@@ -257,12 +257,24 @@ def consecutive(hits: pl.DataFrame, /, *, last: int, lookback: int = 10) -> pl.D
     return wide.select("uscc", total.alias("streak")).filter(pl.col("streak") > 0).sort("uscc")
 
 
+DECIDED_BATCHES = """
+    SELECT l.data_year, coalesce(d.b, l.b) AS b
+    FROM (SELECT data_year, max(batch_id) AS b FROM batches GROUP BY data_year) l
+    LEFT JOIN (SELECT data_year, max(batch_id) AS b FROM runs
+               WHERE status = 'final' AND batch_id IS NOT NULL GROUP BY data_year) d
+    USING (data_year)"""
+"""Per data year, the batch its 认定 run read, else the latest batch (nothing decided yet).
+
+A corrected batch stored for a rescore that is not decided yet does not change what levers,
+streaks and last-year benchmarks read."""
+
+
 def facts_of_years(store: Store, years: list[int], /) -> pl.DataFrame:
-    """Stored facts of several data years (the latest batch of each), with ``year``."""
+    """Stored facts of several data years (the decided batch of each), with ``year``."""
     listed = ", ".join(str(int(y)) for y in years) or "NULL"
     return store.frame(
-        "SELECT f.* EXCLUDE (batch_id) FROM facts f JOIN (SELECT data_year, max(batch_id) AS b "
-        f"FROM batches GROUP BY data_year) l ON f.batch_id = l.b WHERE f.year IN ({listed})"
+        f"SELECT f.* EXCLUDE (batch_id) FROM facts f JOIN ({DECIDED_BATCHES}) l "
+        f"ON f.batch_id = l.b WHERE f.year IN ({listed})"
     )
 
 

@@ -137,6 +137,20 @@ def latest_facts(store: Store, data_year: int, /) -> tuple[int, pl.DataFrame] | 
     return batch_id, batch_facts(store, batch_id)
 
 
+def decided_facts(store: Store, data_year: int, /) -> tuple[int, pl.DataFrame] | None:
+    """A data year's facts as decided: the batch its 认定 run read, else the latest batch.
+
+    Last year's benchmarks read these, so a correction stored for a rescore that was never
+    decided does not move this year's scores.
+    """
+    row = store.first_row(
+        "SELECT max(batch_id) FROM runs WHERE status = 'final' AND data_year = ?", [data_year]
+    )
+    if not row or row[0] is None:
+        return latest_facts(store, data_year)
+    return int(row[0]), batch_facts(store, int(row[0]))
+
+
 def batch_facts(store: Store, batch_id: int, /) -> pl.DataFrame:
     """The facts of one stored batch, in canonical dtypes."""
     frame = store.frame(f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {int(batch_id)}")

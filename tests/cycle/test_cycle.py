@@ -322,3 +322,20 @@ def test_levers_under_another_profile_are_warned_about(store: Store) -> None:
     assert cycle.profile_mismatch(store, 2024, "zhejiang_baseline") is None
     warning = cycle.profile_mismatch(store, 2024, "lishui")
     assert warning is not None and "按方案 zhejiang_baseline 评价" in warning
+
+
+def test_an_undecided_correction_does_not_change_what_levers_and_benchmarks_read(
+    store: Store,
+) -> None:
+    facts = _facts()
+    first = _scored(store, facts)
+    cycle.decide_final(store, year=2024, who="t")
+    firm = _middle(store, first.run_id, "C")
+    corrected = _with_land(facts, firm, 0.5)
+    cycle.import_batch(store, facts=corrected, sources=[], data_year=2023, who="t")
+    read = st.facts_of_years(store, [2023]).filter(pl.col("uscc") == firm)
+    assert read.item(0, "land_mu") == facts.filter(pl.col("uscc") == firm).item(0, "land_mu")
+    cycle.score_year(store, year=2024, profile=PROFILE, who="t")
+    cycle.decide_final(store, year=2024, who="t", supersede=True)
+    read = st.facts_of_years(store, [2023]).filter(pl.col("uscc") == firm)
+    assert read.item(0, "land_mu") == corrected.filter(pl.col("uscc") == firm).item(0, "land_mu")
