@@ -160,7 +160,7 @@ def region_report(view: YearView, path: str | Path, /, *, store: st.Store | None
         )
         + "</div>"
     )
-    counts = [c for c in table.columns if not c.endswith("占比") and "亩均" not in c]
+    counts = [c for c in table.columns if not c.endswith("占比（%）") and "亩均" not in c]
     parts.append(
         _table(
             table.select(counts),
@@ -170,16 +170,16 @@ def region_report(view: YearView, path: str | Path, /, *, store: st.Store | None
     )
     shares = [
         "乡镇（街道）",
-        *(c for c in table.columns if c.endswith("占比")),
+        *(c for c in table.columns if c.endswith("占比（%）")),
         *(c for c in table.columns if "亩均" in c),
     ]
     parts.append(
         _table(
-            table.select(shares).rename({c: f"{c}（%）" for c in shares if c.endswith("占比")}),
+            table.select(shares),
             left=("乡镇（街道）",),
             caption=sec.table("各乡镇（街道）分类占比与亩均效益"),
             decimals=pub.decimals,
-            percent=[f"{c}（%）" for c in shares if c.endswith("占比")],
+            percent=[c for c in shares if c.endswith("占比（%）")],
         )
     )
     parts.append(_unclassified(view))

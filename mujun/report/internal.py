@@ -115,7 +115,7 @@ def internal_workbook(
     rejected, skipped = import_problems(view, township=township)
     sheets["导入问题"] = rejected
     sheets["导入跳过汇总"] = skipped
-    formats = {c: "0.0%" for c in sheets["汇总"].columns if c.endswith("占比")}
+    formats = {c: "0.0%" for c in sheets["汇总"].columns if c.endswith("占比（%）")}
     for column in indicators.columns:
         unit = _unit_of(column)
         if unit == "%":

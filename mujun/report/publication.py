@@ -177,7 +177,7 @@ def summary(view: YearView, /) -> pl.DataFrame:
 
     def counts(frame: pl.DataFrame, key: pl.Expr) -> pl.DataFrame:
         return frame.group_by(key.alias("乡镇（街道）")).agg(
-            pl.len().cast(pl.Int64).alias("参评企业数"),
+            pl.len().cast(pl.Int64).alias("参评企业数（家）"),
             *(
                 (pl.col("class_label") == c).sum().cast(pl.Int64).alias(f"{c}类（家）")
                 for c in labels
@@ -189,7 +189,8 @@ def summary(view: YearView, /) -> pl.DataFrame:
     township = pl.col("township").fill_null("（未填）")
     now = pl.concat([counts(joined, township).sort("乡镇（街道）"), counts(joined, pl.lit("合计"))])
     now = now.with_columns(
-        (pl.col(f"{c}类（家）") / pl.col("参评企业数")).alias(f"{c}类占比") for c in labels
+        (pl.col(f"{c}类（家）") / pl.col("参评企业数（家）")).alias(f"{c}类占比（%）")
+        for c in labels
     )
     if view.previous is not None:
         before = view.previous.filter(pl.col("eval_status") != "not_evaluated")

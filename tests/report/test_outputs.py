@@ -89,7 +89,7 @@ def test_numbers_are_written_as_officials_write_them(posted: YearView, tmp_path:
     formats = {c.number_format for c in numeric}
     assert formats <= {"#,##0.00", "0.0%", "0.00%"}, formats
     header = {c.value: c.column for c in cells["汇总"] if c.row == 1}
-    shares = [c for c in cells["汇总"] if c.column == header["A类占比"] and c.row > 1]
+    shares = [c for c in cells["汇总"] if c.column == header["A类占比（%）"] and c.row > 1]
     assert shares and all(c.number_format == "0.0%" for c in shares if c.value is not None)
     details = {c.value: c.column for c in cells["指标明细"] if c.row == 1}
     rd = next(h for h in details if str(h).startswith("研发经费支出占营业收入比重（"))
@@ -106,7 +106,9 @@ def test_report_states_the_same_facts_as_the_workbook(sample: DemoRun, tmp_path:
     first = re.search(r"<caption>表1 .*?</caption>.*?<tbody>(.*?)</tbody>", html).group(1)  # type: ignore[union-attr]
     rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", first)]
     assert [r[0] for r in rows] == table.get_column("乡镇（街道）").to_list()
-    assert [int(r[1].replace(",", "")) for r in rows] == table.get_column("参评企业数").to_list()
+    assert [int(r[1].replace(",", "")) for r in rows] == table.get_column(
+        "参评企业数（家）"
+    ).to_list()
     assert "单项不封顶" in html and "1.39e" not in html and "e+" not in html
     assert "T：暂不定级" in html or "免评：免于评价" in html, "legend of special labels"
     assert "认定稿" in html.split("</h1>")[0]

@@ -94,7 +94,7 @@ def test_workbook_sheets_headers_formats_and_formula_escaping(db: Path, tmp_path
         c.data_type == "s" for row in sheet.iter_rows(min_row=2) for c in row if c.value == "+1-2@x"
     )
     summary = book["汇总"]
-    share = next(c for c in summary[1] if c.value == "A类占比").column
+    share = next(c for c in summary[1] if c.value == "A类占比（%）").column
     assert summary.cell(2, share).number_format == "0.0%"
     numbers = [c.value for row in summary.iter_rows(min_row=2) for c in row]
     assert all(v is None or isinstance(v, str) or math.isfinite(v) for v in numbers)
