@@ -255,11 +255,12 @@ def fill_down(
 def span_label(span: tuple[int, int, int], *, first_row: int, first_col: int) -> str:
     """A merged range in the sheet's terms, e.g. ``A3:A5``."""
     top, bottom, col = span
-    letter = _letters(first_col + col)
+    letter = column_letters(first_col + col)
     return f"{letter}{first_row + top}:{letter}{first_row + bottom}"
 
 
-def _letters(col: int) -> str:
+def column_letters(col: int) -> str:
+    """Spreadsheet letters of a zero-based column: 0 → "A", 27 → "AB"."""
     n, letters = col + 1, ""
     while n:
         n, rem = divmod(n - 1, 26)

@@ -71,7 +71,8 @@ def read_csv(path: Path) -> CsvTable:
         grid = pl.DataFrame(schema={"c0": pl.String})
     else:
         grid = _grid(body, separator, max(widths, default=1))
-    rejected = _too_wide(grid, header_width, separator)
+    rejected, more = _too_wide(grid, header_width, separator)
+    notes.extend(more)
     if encoding != "UTF-8":
         notes.append(f"文件编码：{encoding}")
     return CsvTable(grid, encoding, separator, first_row, rejected, tuple(notes))
@@ -171,14 +172,21 @@ def _separator(sample: list[str]) -> str:
 
 
 def _header_width(sample: list[str], separator: str) -> int | None:
-    """Fields of the first line that looks like a header: 2+ texts and no number."""
+    """Fields of the first line that looks like a header.
+
+    Two or more texts, no number, and not only ``key：value`` cells (a condition line such
+    as ``管理机关：…,金额单位：元``).
+    """
     for row in csv.reader(sample[:30], delimiter=separator):
         cells = [c.strip() for c in row]
         filled = [c for c in cells if c]
-        if len(filled) >= 2 and not any(_is_number(c) for c in filled):
-            while cells and not cells[-1]:
-                cells.pop()
-            return len(cells)
+        if len(filled) < 2 or any(_is_number(c) for c in filled):
+            continue
+        if all(":" in c or "：" in c for c in filled):
+            continue
+        while cells and not cells[-1]:
+            cells.pop()
+        return len(cells)
     return None
 
 
@@ -190,16 +198,39 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def _too_wide(grid: pl.DataFrame, header_width: int, separator: str) -> dict[int, str]:
+def _too_wide(
+    grid: pl.DataFrame, header_width: int, separator: str
+) -> tuple[dict[int, str], list[str]]:
+    """Rows with fields beyond the header's last column, to be rejected whole.
+
+    When every row of the table is wider by the same count and the extra fields do not look
+    like the rest of a number split at a thousands separator, the header simply lacks names
+    for its last columns (those are left unread and said); otherwise a wider row is a row
+    whose fields slipped (an unquoted ``1,234``).
+    """
     extra = grid.columns[header_width:]
     if not extra:
-        return {}
-    wide = grid.with_row_index("_i").filter(pl.any_horizontal(pl.col(extra).is_not_null()))
-    fields = wide.select(
-        "_i", pl.sum_horizontal(pl.col(grid.columns).is_not_null().cast(pl.Int32)).alias("n")
+        return {}, []
+    last = pl.max_horizontal(
+        pl.when(pl.col(c).is_not_null()).then(pl.lit(i + 1)) for i, c in enumerate(grid.columns)
     )
+    widths = grid.select(
+        last.alias("width"),
+        pl.sum_horizontal(pl.col(grid.columns).is_not_null().cast(pl.Int32)).alias("n"),
+    ).with_row_index("_i")
+    table = widths.filter(pl.col("n") >= 2)
+    wide = table.filter(pl.col("width") > header_width)
+    rest = table.height - wide.height
+    split = grid.select(
+        pl.col(grid.columns[header_width - 1]).str.contains(r"^-?\(?\d{1,3}$")
+        & pl.col(extra[0]).str.contains(r"^\d{3}(\.\d*)?\)?$")
+    ).to_series()
+    looks_split = int(split.fill_null(False).sum()) * 2 >= max(1, wide.height)
+    if wide.height and rest <= 1 and wide.get_column("width").n_unique() == 1 and not looks_split:
+        width = int(wide.item(0, "width"))
+        return {}, [f"表头只有 {header_width} 列，但每行都有 {width} 列：多出的列没有表头，未读取"]
     hint = "很可能是未加引号的千位分隔符（如 1,234）" if separator == "," else "多了分隔符"
     return {
         i: f"该行有 {n} 个非空字段，多于表头的 {header_width} 列：{hint}；为免错列，整行不读取"
-        for i, n in fields.iter_rows()
-    }
+        for i, _, n in wide.iter_rows()
+    }, []

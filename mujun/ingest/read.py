@@ -79,7 +79,7 @@ class RawSheet:
 
     def column_letter(self, index: int) -> str:
         """The spreadsheet column letter of grid column ``index``."""
-        return _grid._letters(self.first_col + index)
+        return _grid.column_letters(self.first_col + index)
 
 
 def sniff(path: Path) -> str:

@@ -314,3 +314,26 @@ def test_a_header_repeated_inside_the_table_is_skipped(tmp_path: Path) -> None:
     assert sorted(result.facts.get_column("uscc")) == sorted(U[:2])
     line = result.failures.row(0, named=True)
     assert (line["row"], line["outcome"]) == (3, "skipped") and "重复的表头行" in line["reason"]
+
+
+def test_a_csv_condition_line_is_not_taken_for_the_header(tmp_path: Path) -> None:
+    lines = ["管理机关：某县统计局,报表期：2023年,金额单位：万元", ",".join(STATS),
+             f"{U[0]},甲,5,6", f"{U[1]},乙,1,234.5,7"]  # fmt: skip
+    result = run(stats=text(tmp_path / "统计.csv", "\n".join(lines) + "\n"))
+    assert result.facts.get_column("uscc").to_list() == [U[0]]
+    assert result.failures.filter(pl.col("outcome") == "rejected").get_column("row").to_list() == [
+        4
+    ]
+
+
+def test_every_amount_split_at_its_thousands_separator_is_rejected(tmp_path: Path) -> None:
+    content = f"纳税人识别号,纳税人名称,实缴税金\n{U[0]},甲,1,234.56\n{U[1]},乙,2,345.00\n"
+    (sheet,) = read_sheets(text(tmp_path / "税.csv", content))
+    assert sorted(sheet.rejected) == [1, 2]
+
+
+def test_a_last_column_without_header_is_left_unread_and_said(tmp_path: Path) -> None:
+    content = f"纳税人识别号,纳税人名称,实缴税金\n{U[0]},甲,12.5,备注甲\n{U[1]},乙,3,备注乙\n"
+    result = run(tax=text(tmp_path / "税.csv", content))
+    assert fact(result, U[0], "tax_wan") == 12.5
+    assert "多出的列没有表头" in notes(result)
