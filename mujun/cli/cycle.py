@@ -255,8 +255,10 @@ def review(
     with open_existing(db) as store:
         uscc, name = cycle.find_firm(store, firm)
         done = cycle.resolve_review(store, year=year, uscc=uscc, keep=keep, who=who, note=note)
-    if done is None:
+    if done is None and not keep:
         out.print(f"{uscc} {name or ''}：原调档不再适用，采用重新评价结果。", markup=False)
+    elif done is None:
+        out.print(f"{uscc} {name or ''}：本次评价已是原调档的等级，无需再调档。", markup=False)
     else:
         out.print(
             f"{uscc} {name or ''}：继续适用 {done.from_class} → {done.to_class}"

@@ -348,52 +348,69 @@ def resolve_review(
 ) -> Adjusted | None:
     """Decide an adjustment a rescore could not carry: keep its class, or drop it.
 
-    ``keep`` records it again on the working run (from the new engine class); dropping lets
-    the engine's class stand and withdraws it for later runs of the year too.
+    ``keep`` records it again on the working run (from the new engine class; nothing to
+    record when the engine now gives that class); dropping lets the engine's class stand and
+    withdraws it for later runs of the year too. One transaction either way.
 
     Returns:
-        The adjustment recorded again (None when dropped).
+        The adjustment recorded again (None when dropped or when none was needed).
 
     Raises:
-        StoreError: no open review for the firm on the year's working run.
+        StoreError: no open review for the firm on the year's working run, or ``keep`` for a
+            firm the new run does not class.
     """
     uscc = normalise_uscc(uscc)
-    target = working_run(store, year)
-    waiting = (
-        reviews(store, run_id=target).filter(
-            (pl.col("status") == "open") & (pl.col("uscc") == uscc)
+    with store.transaction():
+        target = working_run(store, year)
+        waiting = (
+            reviews(store, run_id=target).filter(
+                (pl.col("status") == "open") & (pl.col("uscc") == uscc)
+            )
+            if target is not None
+            else pl.DataFrame()
         )
-        if target is not None
-        else pl.DataFrame()
-    )
-    if target is None or waiting.is_empty():
-        msg = (
-            f"评价年度 {year} 没有企业 {uscc} 待决定的调档。\n"
-            f"提示：mujun status --year {year} 列出待决定的调档。"
-        )
-        raise StoreError(msg)
-    review = waiting.row(0, named=True)
-    if not keep:
-        with store.transaction():
+        if target is None or waiting.is_empty():
+            msg = (
+                f"评价年度 {year} 没有企业 {uscc} 待决定的调档。\n"
+                f"提示：mujun status --year {year} 列出待决定的调档。"
+            )
+            raise StoreError(msg)
+        review = waiting.row(0, named=True)
+        if not keep:
             close_reviews(
                 store, [review["review_id"]], status="dropped", who=who,
                 note=note or "采用重新评价结果，原调档不再适用",
             )  # fmt: skip
-        return None
-    with store.transaction():
+            return None
+        firm = store.frame(
+            "SELECT name, final_class, class_label, eval_status FROM final_results "
+            "WHERE run_id = ? AND uscc = ?",
+            [target, uscc],
+        )
+        if firm.is_empty() or firm.item(0, "eval_status") not in _CLASSED:
+            msg = (
+                f"企业 {uscc} 在运行 {target} 中没有参与分类，原调档无法继续适用。\n"
+                f"提示：mujun review --year {year} --firm {uscc} --drop。"
+            )
+            raise StoreError(msg)
+        name, before, engine, _ = firm.row(0)
         close_reviews(
-            store, [review["review_id"]], status="kept", who=who,
-            note=note or "原调档继续适用",
+            store, [review["review_id"]], status="kept", who=who, note=note or "原调档继续适用"
+        )
+        if before == review["to_class"]:
+            return None
+        reason = review["reason"] + (f"（复核：{note}）" if note else "（重新评价后复核继续适用）")
+        adjustment_id = insert_adjustment(
+            store, target, uscc=uscc, from_class=before, engine_class=engine,
+            to_class=review["to_class"], reason=reason, who=who,
+            objection_id=review["objection_id"],
         )  # fmt: skip
-    return adjust(
-        store,
-        year=year,
-        uscc=uscc,
-        to_class=review["to_class"],
-        reason=review["reason"] + (f"（复核：{note}）" if note else "（重新评价后复核继续适用）"),
-        who=who,
+        state = run_row(store, target)["status"]
+    return Adjusted(
+        adjustment_id=adjustment_id, run_id=target, state=state, uscc=uscc, name=name,
+        from_class=before, to_class=review["to_class"], reason=reason,
         objection_id=review["objection_id"],
-    )
+    )  # fmt: skip
 
 
 # ---- 认定 ---- #

@@ -94,7 +94,8 @@ def _nothing(store: Store, year: int, state: str | None) -> str:
     listed = (
         "、".join(f"运行 {r} {STATE_LABELS.get(s, s)}" for r, s in have.rows()) or "没有任何运行"
     )
-    wanted = {None: "认定稿或公示稿", "final": "认定稿", "notice": "公示稿", "draft": "内部审核稿"}
+    wanted = {None: "认定稿或公示稿", "final": "认定稿", "notice": "公示稿", "draft": "内部审核稿",
+              "superseded": "可按状态选取的已取代运行（请用 --run 编号）"}  # fmt: skip
     return (
         f"评价年度 {year} 没有{wanted.get(state, state)}（该年度：{listed}）。\n"
         f"提示：mujun run --year {year} 评价并存为内部审核稿；--state draft 或 --run 编号 查看"

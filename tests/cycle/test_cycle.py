@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from mujun import cycle, load_profile
+from mujun import cycle, load_profile, score
 from mujun import store as st
 from mujun.cli import app
 from mujun.errors import DataError, StoreError
@@ -339,3 +339,25 @@ def test_an_undecided_correction_does_not_change_what_levers_and_benchmarks_read
     cycle.decide_final(store, year=2024, who="t", supersede=True)
     read = st.facts_of_years(store, [2023]).filter(pl.col("uscc") == firm)
     assert read.item(0, "land_mu") == corrected.filter(pl.col("uscc") == firm).item(0, "land_mu")
+
+
+def test_keeping_a_class_the_engine_now_gives_records_nothing_more(store: Store) -> None:
+    facts = _facts()
+    first = _scored(store, facts)
+    firm = _middle(store, first.run_id, "C")
+    cycle.adjust(store, year=2024, uscc=firm, to_class="B", reason="在建项目", who="a")
+    to_b = next(  # the smallest land cut that makes the engine class the firm B
+        f
+        for f in (i / 100 for i in range(99, 10, -1))
+        if score(_with_land(facts, firm, f), profile=PROFILE, year=2024)
+        .filter(pl.col("uscc") == firm)
+        .item(0, "class_label")
+        == "B"
+    )
+    moved = _scored(store, _with_land(facts, firm, to_b))
+    assert moved.needs_review.select("engine_class", "to_class").row(0) == ("B", "B")
+    before = store.first_row("SELECT count(*) FROM adjustments")
+    assert cycle.resolve_review(store, year=2024, uscc=firm, keep=True, who="b") is None
+    assert store.first_row("SELECT count(*) FROM adjustments") == before
+    assert store.first_row("SELECT status FROM adjustment_reviews") == ("kept",)
+    assert _final_class(store, moved.run_id, firm) == "B"
