@@ -18,7 +18,7 @@ import polars as pl
 _EDGE_ROWS = 40
 _SHAPE_ROWS = 60
 _FOOTNOTE_START = re.compile(
-    r"^(注|说明|备注|附注|数据来源|资料来源|来源|填表|制表|审核|负责人|单位负责人|统计负责人|联系|"
+    r"^(注|说明|备注|附注|数据来源|资料来源|来源|填表|填报|报送|编制|经办|制表|审核|负责人|单位负责人|统计负责人|联系|"
     r"报出日期|打印|导出|以上|本表|[*※#]|\d[.、）)]\s*\D)"
 )
 _KEY_VALUE = re.compile(
@@ -30,6 +30,10 @@ _UNIT = re.compile(
     r"([^\s,，;；、)）。:：]+)"
 )
 _UNIT_PHRASE = re.compile(r"(?:均|全部|以上\w*)?以\s*([^\s,，;；、。以]{1,6}?)\s*(?:为单位|计)")
+_UNIT_WORDS = "亿元|万元|千元|元|公顷|亩|平方米|m²|m2|万千瓦时|千瓦时|万度|吨标准煤|吨标煤|千克|吨"
+_LABELLED_UNIT = re.compile(
+    rf"(金额|面积|用地|电量|用电量|能耗|排放量)[^，,。；;:：]{{0,6}}?(?:均)?(?:为|按|折合)\s*({_UNIT_WORDS})"
+)
 _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _FIRM = re.compile(r"(有限公司|有限责任公司|股份公司|集团|厂|合作社)$")
 _MONTH = re.compile(r"^(?:\d{4}\s*年\s*)?(1[0-2]|0?[1-9])\s*月份?$")
@@ -115,10 +119,17 @@ def _is_code(cell: str) -> bool:
 
 
 def _is_title(cells: list[str]) -> bool:
-    """A line above the header: one text (maybe merged across), or only ``key：value`` cells."""
+    """A line above the header.
+
+    One text (maybe merged across), only ``key：value`` cells, or a title beside a unit
+    ("某县税收统计表 … 单位：万元").
+    """
     if len(set(cells)) == 1:
         return True
-    return len(cells) <= 4 and all(re.search(r"[:：]", c) for c in cells)
+    if len(cells) <= 4 and all(re.search(r"[:：]", c) for c in cells):
+        return True
+    units = [bool(_UNIT.search(unicodedata.normalize("NFKC", c))) for c in cells]
+    return len(cells) <= 3 and any(units) and units.count(False) <= 1
 
 
 def _is_footnote(cells: list[str]) -> bool:
@@ -175,6 +186,9 @@ def unit_hints(lines: list[str], where: str) -> list[UnitHint]:
         text = unicodedata.normalize("NFKC", line)
         for label, unit in _UNIT.findall(text):
             out.append(UnitHint(label, unit, where, line))
+        for label, unit in _LABELLED_UNIT.findall(text):
+            if not any(h.unit == unit for h in out):
+                out.append(UnitHint(label, unit, where, line))
         for unit in _UNIT_PHRASE.findall(text):
             if not any(h.unit == unit for h in out):
                 out.append(UnitHint("", unit, where, line))

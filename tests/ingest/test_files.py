@@ -337,3 +337,19 @@ def test_a_last_column_without_header_is_left_unread_and_said(tmp_path: Path) ->
     result = run(tax=text(tmp_path / "税.csv", content))
     assert fact(result, U[0], "tax_wan") == 12.5
     assert "多出的列没有表头" in notes(result)
+
+
+@pytest.mark.parametrize(("title", "footnote", "expected"), [
+    (["某县用地统计表", None, "单位：公顷"], None, 30.0),
+    (None, "注：以上面积均为公顷", 30.0),
+    (None, "本表面积以亩计", 2.0),
+    (None, "说明：数据来源于不动产登记系统，单位：平方米", 0.003),
+])  # fmt: skip
+def test_units_stated_outside_the_header_in_several_ways(
+    tmp_path: Path, title: list[object] | None, footnote: str | None, expected: float
+) -> None:
+    rows: list[list[object]] = [title] if title else []
+    rows += [["统一社会信用代码", "企业名称", "用地面积"], [U[0], "甲", 2]]
+    rows += [[], [footnote]] if footnote else []
+    result = run(land=workbook(tmp_path / "地.xlsx", [("用地", rows)]))
+    assert fact(result, U[0], "land_mu") == pytest.approx(expected)
