@@ -448,7 +448,7 @@ def firm_card(
                         pl.col("evaluation_year").alias("评价年度"),
                         pl.col("total_score").alias("综合得分（分）"),
                         pl.col("rank").alias("排名"),
-                        pl.col("pool_size").alias("参与排名企业数"),
+                        pl.col("pool_size").alias("参与排名企业数（家）"),
                         pl.col("class_label").alias("等级"),
                         pl.col("tax_per_mu").alias("亩均税收（万元/亩）"),
                     )

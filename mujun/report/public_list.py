@@ -19,25 +19,14 @@ import xlsxwriter
 from mujun.errors import MujunError
 from mujun.report.cycle_state import chinese_date, notice_of, state_label, state_of
 from mujun.report.output import atomic_path
+from mujun.report.publication import LIST_HEADERS
 from mujun.report.workbook import PAGE_FOOTER, close_workbook, decimal_format, display_width
 
 if TYPE_CHECKING:
     from mujun.report.publication import YearView
 
-PUBLIC_HEADERS = {
-    "seq": "序号",
-    "name": "企业名称",
-    "uscc": "统一社会信用代码",
-    "township": "乡镇（街道）",
-    "park": "园区",
-    "cohort_label": "评价类别",
-    "total_score": "综合得分（分）",
-    "rank": "排名",
-    "pool_size": "参与排名企业数（家）",
-    "class_label": "等级",
-    "class_name": "等级名称",
-    "note": "说明",
-}
+PUBLIC_HEADERS = {**LIST_HEADERS, "park": "园区"}
+"""Chinese headers with units of every column a profile may make public (the internal list's)."""
 _CENTERED = {"class_label", "rank"}
 _FONT = {"font_name": "宋体", "font_size": 11}
 _ROW_HEIGHT = 20  # points; fixed so every page holds the same number of rows

@@ -126,7 +126,7 @@ LIST_HEADERS = {
     "cohort_label": "评价类别",
     "total_score": "综合得分（分）",
     "rank": "排名",
-    "pool_size": "参与排名企业数",
+    "pool_size": "参与排名企业数（家）",
     "class_label": "等级",
     "class_name": "等级名称",
     "note": "说明",

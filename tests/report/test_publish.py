@@ -78,7 +78,7 @@ def test_workbook_sheets_headers_formats_and_formula_escaping(db: Path, tmp_path
         "评价类别",
         "综合得分（分）",
         "排名",
-        "参与排名企业数",
+        "参与排名企业数（家）",
         "等级",
         "等级名称",
         "说明",
