@@ -109,7 +109,7 @@ def find_firm(store: Store, text: str, /) -> tuple[str, str | None]:
         return exact.item(0, "uscc"), exact.item(0, "name")
     found = store.frame(
         "SELECT uscc, name FROM firms WHERE "
-        "replace(replace(lower(name), ' ', ''), '　', '') LIKE '%' || ? || '%' ORDER BY uscc",
+        "contains(replace(replace(lower(name), ' ', ''), '　', ''), ?) ORDER BY uscc",
         [key.lower()],
     )
     if found.height == 1:

@@ -264,8 +264,9 @@ def test_find_firm_by_uscc_in_any_case_or_a_name_fragment(store: Store) -> None:
     assert cycle.find_firm(store, "华东 机械")[0] == first
     with pytest.raises(StoreError, match="对应 2 家企业"):
         cycle.find_firm(store, "东方机械")
-    with pytest.raises(StoreError, match="没有找到企业"):
-        cycle.find_firm(store, "不存在的企业")
+    for nothing in ("不存在的企业", "%", "_"):  # no pattern characters
+        with pytest.raises(StoreError, match="没有找到企业"):
+            cycle.find_firm(store, nothing)
 
 
 def test_year_status_follows_the_stages(store: Store) -> None:
