@@ -26,6 +26,11 @@ from mujun.ingest._formats import refuse
 _SEPARATORS = (",", "\t", ";", "|")
 _SAMPLE_LINES = 200
 _NAMED_LINES = 5
+_CHINESE = (
+    r"\u4e00-\u9fff\u3400-\u4dbf\u3000-\u303f\uff00-\uffef\u2000-\u206f"
+    r"\u00b7\u00b2\u00b3\u2103\u00d7"
+)
+"""Characters of Chinese text beyond ASCII (ideographs, punctuation, full-width forms, ², ℃)."""
 
 
 @dataclass(frozen=True)
@@ -139,9 +144,12 @@ def _utf8_lines(raw: bytes) -> list[int]:
     """Line numbers of lines that are valid UTF-8 holding non-ASCII text."""
     lines = pl.Series(raw.decode("utf-8", errors="replace").split("\n"), dtype=pl.String)
     frame = pl.DataFrame({"line": lines}).with_row_index("n", offset=1)
+    # NOTE: only lines whose non-ASCII characters are all Chinese text (CJK ideographs,
+    # Chinese and full-width punctuation) count: a short GBK line can be valid UTF-8 by
+    # chance, but then decodes to Latin, Greek or Cyrillic letters.
     hits = frame.filter(
-        ~pl.col("line").str.contains("\ufffd", literal=True)
-        & pl.col("line").str.contains(r"[^\x00-\x7f]")
+        pl.col("line").str.contains(r"[^\x00-\x7f]")
+        & pl.col("line").str.contains(f"^[\\x00-\\x7f{_CHINESE}]*$")
     )
     return hits.get_column("n").to_list()
 
