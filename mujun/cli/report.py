@@ -74,6 +74,12 @@ def export(
     if fmt not in FORMATS:
         msg = f"Unknown format {fmt!r}.\nHint: use {', '.join(FORMATS)}."
         raise MujunError(msg)
+    if fmt == "html" and township is not None:
+        msg = (
+            "区域报告按全县（区）生成，不能只选一个乡镇（街道）。\n"
+            "Hint: drop --township, or use --format xlsx --township … for one township's lists."
+        )
+        raise MujunError(msg)
     with open_existing(db, read_only=True) as store:
         view = load_year(store, year, run=run, state=state)
         if township is not None and township not in set(view.results.get_column("township")):

@@ -325,3 +325,11 @@ def test_the_cycle_states_reach_titles_names_and_the_notice(
     final = openpyxl.load_workbook(export())["公示名单"]
     assert "（认定稿）" in final["A1"].value
     assert "已于2024年5月6日至2024年5月12日公示，现予认定" in final["A2"].value
+
+
+def test_a_township_report_is_refused_not_ignored(sample: DemoRun, tmp_path: Path) -> None:
+    args = ["export", "--year", str(sample.year), "--format", "html", "--township", "城关镇"]
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--db", str(sample.db_path)])
+    assert result.exit_code == 1 and "区域报告按全县" in str(result.exception)
+    assert not out.exists()
