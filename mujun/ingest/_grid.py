@@ -166,6 +166,8 @@ def surroundings(grid: pl.DataFrame) -> tuple[list[str], list[str], list[int]]:
         if not _is_footnote(cells):
             break
         notes.append((start + offset, "  ".join(dict.fromkeys(cells))))
+    else:
+        notes = []  # no table above: nothing is a footnote
     notes.reverse()
     return titles, [t for _, t in notes], [i for i, _ in notes]
 
