@@ -101,7 +101,8 @@ def write_table(frame: pl.DataFrame, path: str | Path, /) -> Path:
     """Write a frame as .parquet or .csv (UTF-8 with BOM), whole or not at all.
 
     The CSV is for other systems: Excel and WPS turn an all-digit USCC into a number in
-    scientific notation whatever the quoting, so people get the .xlsx (text cells).
+    scientific notation whatever the quoting, so people get the .xlsx (text cells). Numbers
+    are written out in full (1.5e+17 as 150000000000000000).
 
     Raises:
         DataError: unsupported extension.
@@ -112,5 +113,5 @@ def write_table(frame: pl.DataFrame, path: str | Path, /) -> Path:
         if path.suffix.lower() == ".parquet":
             frame.write_parquet(temp)
         else:
-            defuse_formulas(frame).write_csv(temp, include_bom=True)
+            defuse_formulas(frame).write_csv(temp, include_bom=True, float_scientific=False)
     return path

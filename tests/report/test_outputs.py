@@ -16,6 +16,7 @@ from mujun.cli import app
 from mujun.demo import SAMPLE_DIR, DemoRun, run_demo
 from mujun.profiles import available_profiles, load_profile
 from mujun.profiles.loader import validate_profile
+from mujun.report import write_table
 from mujun.report.html import firm_card, region_report
 from mujun.report.internal import import_problems, internal_workbook
 from mujun.report.method_text import cap_note, method_lines
@@ -333,3 +334,10 @@ def test_a_township_report_is_refused_not_ignored(sample: DemoRun, tmp_path: Pat
     result = CliRunner().invoke(app, [*args, "--out", str(out), "--db", str(sample.db_path)])
     assert result.exit_code == 1 and "区域报告按全县" in str(result.exception)
     assert not out.exists()
+
+
+def test_csv_numbers_are_never_scientific(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"x": [0.00001, 1.5e17, 862.55], "uscc": ["913310230000000012"] * 3})
+    text = write_table(frame, tmp_path / "t.csv").read_text(encoding="utf-8-sig")
+    assert "e+" not in text and "e-" not in text and "150000000000000000" in text
+    assert "913310230000000012" in text
