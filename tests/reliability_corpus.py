@@ -230,11 +230,12 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
     add("missing file", lambda tmp: {"tax": [tmp / "不存在.xlsx"]}, Error(("不存在.xlsx",)))
     add("a folder instead of a file", lambda tmp: {"tax": [tmp]}, Error(()))
     # ---- layout ----
-    add("only a header row", stats_rows(), Value(U[0], "value_added_wan", None))
+    # issue 13: a file without a single data row is an error, never an empty import
+    add("only a header row", stats_rows(), Error(("没有数据行",)))
     add(
         "no header row at all",
         one("stats", "无表头.xlsx", lambda p: xlsx(p, [["随便", "什么"], [1, 2]])),
-        Error(("header",)),
+        Error(("没有找到", "随便")),
     )
     add(
         "data on the second sheet, notes on the first",
@@ -353,7 +354,9 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
             "未知列.csv",
             lambda p: text(p, f"统一社会信用代码,企业名称,value_added_wan\n{U[0]},甲,5\n"),
         ),
-        Noted("未识别的列"),
+        # issue 13: a statistics file without value added, revenue or output is refused,
+        # naming the columns it has (the unknown numeric column among them)
+        Error(("value_added_wan", "--map")),
     )
     add(
         "semicolon-separated csv",
@@ -615,7 +618,12 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
             register_dates(cell),
             Value(U[0], "production_start", dt.date(2019, 3, 1)),
         )
-    add("impossible date", register_dates("2019-02-30"), Reported("日期", row=2, column="E列"))
+    # issue 13: a register's bad cell is cleared and reported, the firm's row kept
+    add(
+        "impossible date",
+        register_dates("2019-02-30"),
+        Reported("日期", row=2, column="E列", outcome="cleared"),
+    )
     add("date far in the future", register_dates("2099-01-01"), Warned("晚于数据年度"))
     # ---- codes ----
     add(
@@ -643,7 +651,7 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
             "行业2.xlsx",
             lambda p: xlsx(p, [REGISTER, [U[0], "甲", "城关镇", "ABCD", None]]),
         ),
-        Reported("行业", row=2, column="D列"),
+        Reported("行业", row=2, column="D列", outcome="cleared"),
     )
     add(
         "unknown emission status text",

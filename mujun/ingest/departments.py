@@ -8,14 +8,16 @@ disagree: a conflict is reported, never resolved silently.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
 from mujun.errors import ProfileError
 from mujun.ingest import values
 from mujun.ingest.extract import FILE, ROW, SHEET
-from mujun.ingest.headers import norm
+from mujun.ingest.headers import MONTH, norm
+from mujun.ingest.read import SheetContext
 from mujun.ingest.spec import Spec
 from mujun.profiles.models import Ingest
 from mujun.schema import EMISSION_STATUS
@@ -54,12 +56,12 @@ def split_repeats(
 
 
 def one_row_per_firm(
-    rows: pl.DataFrame, fields: Sequence[str]
+    rows: pl.DataFrame, fields: Sequence[str], *, key: Sequence[str] = (KEY,)
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Keep one row per firm; skip exact repeats, reject firms whose rows disagree."""
+    """Keep one row per firm (per ``key``); skip exact repeats, reject firms whose rows disagree."""
     if rows.is_empty():
         return rows, _no_lines()
-    kept, skipped, conflicts = split_repeats(rows, key=[KEY], values=fields)
+    kept, skipped, conflicts = split_repeats(rows, key=list(key), values=fields)
     lines = pl.concat([
         _lines(skipped, "同一企业的重复行（数值完全相同），已跳过", "skipped", "（重复行）"),
         _lines(conflicts, "同一企业在本部门数据中出现多行且数值不同（冲突），请核实后只保留一行",
@@ -87,46 +89,196 @@ def check_basket(settings: Ingest, spec: Spec) -> None:
         )  # fmt: skip
 
 
+Where = tuple[str, str | None]
+_PAID_CONDITION = re.compile(r"(入库|缴款|缴纳)")
+
+
 def tax_detail(
-    rows: pl.DataFrame, *, data_year: int, settings: Ingest, spec: Spec
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Sum payment lines per firm into ``tax_wan`` (万元) under the profile's basket."""
+    rows: pl.DataFrame, *, data_year: int, settings: Ingest, spec: Spec,
+    contexts: Mapping[Where, SheetContext],
+) -> tuple[pl.DataFrame, pl.DataFrame, list[tuple[Where, str]]]:  # fmt: skip
+    """Sum payment lines per firm into ``tax_wan`` (万元) under the profile's basket.
+
+    The profile's year basis decides which date puts a payment in the data year. Per sheet:
+    the basis's own column; for 入库日期 without such a column, the 入库日期 range stated above
+    the table when it lies inside one year; else the other date (税款所属期 起/止, a range in
+    one cell, "2024年01月"), said loudly. A date column the basis does not use never rejects
+    a row. Returns the firms, the failure lines and notes per sheet.
+    """
     basket = {*settings.tax.items, *settings.tax.add_backs}
     lookup = _item_lookup(spec)
-    date_field = "paid_date" if settings.tax.year_basis == "入库日期" else "period"
-    year = pl.col(date_field) if date_field in rows.columns else pl.lit(None, pl.Int32)
+    basis = settings.tax.year_basis
+    rows, year_lines, notes = _payment_years(
+        rows, data_year=data_year, basis=basis, contexts=contexts
+    )
     item_text = pl.col("item").str.normalize("NFKC").str.replace_all(r"\s", "").str.to_uppercase()
     item = item_text.replace_strict(lookup, default=None, return_dtype=pl.String)
     refund = pl.col("flow").str.contains("退") if "flow" in rows.columns else pl.lit(False)
     signed = pl.when(refund.fill_null(False) & (pl.col("amount") > 0)).then(-pl.col("amount"))
-    rows = rows.with_columns(item.alias("_item"), year.alias("_year"),
-                             signed.otherwise(pl.col("amount")).alias("_amount"))  # fmt: skip
-    wrong_year = rows.filter(pl.col("_year").ne_missing(data_year))
-    rows = rows.filter(pl.col("_year").eq_missing(data_year))
+    rows = rows.with_columns(
+        item.alias("_item"), signed.otherwise(pl.col("amount")).alias("_amount")
+    )
     unknown = rows.filter(pl.col("_item").is_null())
     outside = rows.filter(pl.col("_item").is_not_null() & ~pl.col("_item").is_in(list(basket)))
     counted = rows.filter(pl.col("_item").is_in(list(basket)))
     lines = pl.concat([
-        _lines(wrong_year, pl.format("不属于数据年度 {}（按{}：{}）", pl.lit(data_year),
-                                     pl.lit(settings.tax.year_basis), pl.col("_year")),
-               "skipped", settings.tax.year_basis),
-        _lines(unknown, pl.format("征收项目“{}”不在税种对照表中，未计入", pl.col("item")),
-               "skipped", "征收项目"),
+        year_lines,
+        _lines(unknown, pl.format("征收项目“{}”不在税种对照表中，未计入",
+                                  pl.col("item").fill_null("（空）")), "skipped", "征收项目"),
         _lines(outside, pl.format("{}不计入本地评价税收口径", pl.col("_item")), "skipped",
                "征收项目"),
     ], how="vertical")  # fmt: skip
     firms = counted.group_by(KEY).agg(
         pl.col("_amount").sum().alias("tax_wan"), pl.col("name").drop_nulls().first()
     )
-    return firms, lines
+    return firms, lines, notes
+
+
+def _payment_years(
+    rows: pl.DataFrame, *, data_year: int, basis: str, contexts: Mapping[Where, SheetContext]
+) -> tuple[pl.DataFrame, pl.DataFrame, list[tuple[Where, str]]]:
+    """Rows of the data year (with ``_year``), failure lines for the others, notes per sheet."""
+    has = {c: c in rows.columns for c in ("paid_date", "period", "period_end")}
+    sheets = rows.group_by(FILE, SHEET, maintain_order=True).agg(
+        *(pl.col(c).is_not_null().any().alias(c) if has[c] else pl.lit(False).alias(c)
+          for c in has)
+    )  # fmt: skip
+    plans = []
+    notes: list[tuple[Where, str]] = []
+    for file, sheet, paid, period, period_end in sheets.iter_rows():
+        plan, fixed, label, note = _plan(
+            basis, paid=paid, period=period or period_end, data_year=data_year,
+            context=contexts.get((file, sheet)),
+        )  # fmt: skip
+        plans.append((file, sheet, plan, fixed, label))
+        if note:
+            notes.append(((file, sheet), note))
+    plan_frame = pl.DataFrame(
+        plans, schema={FILE: pl.String, SHEET: pl.String, "_plan": pl.String,
+                       "_fixed": pl.Int32, "_label": pl.String}, orient="row",
+    )  # fmt: skip
+    rows = rows.join(plan_frame, on=[FILE, SHEET], how="left", nulls_equal=True)
+    paid_year = _years(rows, "paid_date")
+    period_year = _years(rows, "period")
+    end_year = _years(rows, "period_end")
+    period_year = pl.coalesce(period_year, end_year) if has["period"] else end_year
+    rows = rows.with_columns(
+        paid_year.alias("_paid_year"), period_year.alias("_period_year"),
+    ).with_columns(
+        pl.when(pl.col("_plan") == "paid").then(pl.col("_paid_year"))
+        .when(pl.col("_plan") == "period").then(pl.col("_period_year"))
+        .when(pl.col("_plan") == "fixed").then(pl.col("_fixed")).alias("_year")
+    )  # fmt: skip
+    raw = {"paid": pl.col("paid_date") if has["paid_date"] else pl.lit(None, pl.String),
+           "period": pl.coalesce(*(pl.col(c) for c in ("period", "period_end") if has[c]),
+                                 pl.lit(None, pl.String))}  # fmt: skip
+    no_date = pl.col("_plan") == "none"
+    blank = pl.col("_plan").is_in(["paid", "period"]) & pl.when(pl.col("_plan") == "paid").then(
+        raw["paid"].is_null()).otherwise(raw["period"].is_null())  # fmt: skip
+    unread = pl.col("_plan").is_in(["paid", "period"]) & ~blank & pl.col("_year").is_null()
+    shown = pl.when(pl.col("_plan") == "paid").then(raw["paid"]).otherwise(raw["period"])
+    other = pl.col("_year").is_not_null() & (pl.col("_year") != data_year)
+    reason = (
+        pl.when(no_date).then(pl.lit("文件没有入库日期列，也没有税款所属期列，无法确定这笔缴款属于哪一年"))
+        .when(blank).then(pl.format("{}为空，无法确定这笔缴款属于哪一年", pl.col("_label")))
+        .when(unread).then(pl.format("{}“{}”无法识别（两位数年份有歧义，请写四位年份）",
+                                     pl.col("_label"), shown))
+        .when(other).then(pl.format("不属于数据年度 {}（按{}：{} 年）", pl.lit(data_year),
+                                    pl.col("_label"), pl.col("_year")))
+    )  # fmt: skip
+    rows = rows.with_columns(reason.alias("_reason"))
+    bad = rows.filter(pl.col("_reason").is_not_null())
+    lines = bad.select(
+        pl.col(FILE).alias("file"), pl.col(SHEET).alias("sheet"), pl.col(ROW).alias("row"),
+        pl.col("_label").fill_null("年度").alias("column"),
+        pl.coalesce(shown, pl.col(KEY)).alias("value"), pl.col("_reason").alias("reason"),
+        pl.when(other).then(pl.lit("skipped")).otherwise(pl.lit("rejected")).alias("outcome"),
+    )  # fmt: skip
+    kept = rows.filter(pl.col("_reason").is_null())
+    return kept, lines, notes
+
+
+def _years(rows: pl.DataFrame, column: str) -> pl.Expr:
+    """The year of each cell of a date or period column, parsed once per distinct value."""
+    if column not in rows.columns:
+        return pl.lit(None, pl.Int32)
+    distinct = rows.get_column(column).drop_nulls().unique()
+    years = values.range_year(distinct)
+    return pl.col(column).replace_strict(distinct, years, default=None, return_dtype=pl.Int32)
+
+
+def _plan(  # noqa: PLR0911 - one return per case of the documented rule
+    basis: str, *, paid: bool, period: bool, data_year: int, context: SheetContext | None
+) -> tuple[str, int | None, str, str | None]:
+    """How a sheet's payments get their year: (plan, fixed year, what it is read from, note)."""
+    if basis == "入库日期":
+        if paid:
+            return "paid", None, "入库日期", None
+        stated = _paid_range(context)
+        if stated is not None:
+            text, first, last = stated
+            if first == last:
+                where = "在数据年度内" if first == data_year else f"是 {first} 年"
+                note = (f"文件没有入库日期列：按表头上方的“{text}”（{where}）确定全部缴款的年度"
+                        if first == data_year else None)  # fmt: skip
+                return "fixed", first, f"表头上方“{text}”", note
+        fallback = "表头上方的入库日期范围跨年度" if stated else "表头上方也没有注明入库日期范围"
+        if period:
+            return "period", None, "税款所属期", (
+                f"注意：文件没有入库日期列，{fallback}：改按税款所属期确定缴款年度。评价方案按"
+                "入库日期计，年初缴纳的上年12月税款会因此计入不同年度，请核实或提供含入库日期的明细"
+            )  # fmt: skip
+        return "none", None, "入库日期", None
+    if period:
+        return "period", None, "税款所属期", None
+    if paid:
+        return (
+            "paid",
+            None,
+            "入库日期",
+            (
+                "注意：文件没有税款所属期列：改按入库日期确定缴款年度（评价方案按税款所属期计），请核实"
+            ),
+        )
+    return "none", None, "税款所属期", None
+
+
+def _paid_range(context: SheetContext | None) -> tuple[str, int, int] | None:
+    """("入库日期：2024-01-01至2024-12-31", first year, last year) from a condition line."""
+    if context is None:
+        return None
+    for key, value in context.conditions:
+        if not (_PAID_CONDITION.search(key) and re.search(r"日期|时间|期间|年度", key)):
+            continue
+        ends = re.match(values.RANGE, value)
+        parts = [ends.group(1), ends.group(2)] if ends else [value]
+        years = (
+            pl.select(values.period_year(values.text(pl.lit(pl.Series(parts, dtype=pl.String)))))
+            .to_series()
+            .to_list()
+        )
+        if all(y is not None for y in years):
+            return f"{key}：{value}", int(min(years)), int(max(years))
+    return None
 
 
 def tax_wide(rows: pl.DataFrame, *, settings: Ingest) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Firm-level tax: the basket's item columns where the file has them, else its total."""
-    basket = [*settings.tax.items, *settings.tax.add_backs]
-    items = [f"{TAX_ITEM_PREFIX}{i}" for i in basket if f"{TAX_ITEM_PREFIX}{i}" in rows.columns]
+    """Firm-level tax: the basket's item columns where the file has them, else its total.
+
+    Columns that are parts of one item (企业所得税（国税） and （地税）) add up. Sheets of
+    months (1月…12月) add up per firm: the same amount in two months is two payments. Inside
+    one sheet (or across sheets that are not months) a firm has one row.
+    """
+    basket = {*settings.tax.items, *settings.tax.add_backs}
+    items = [c for c in rows.columns if c.startswith(TAX_ITEM_PREFIX)
+             and c.removeprefix(TAX_ITEM_PREFIX).split("#")[0] in basket]  # fmt: skip
     fields = [c for c in rows.columns if c.startswith(TAX_ITEM_PREFIX) or c == "total"]
-    kept, lines = one_row_per_firm(rows, fields)
+    month = pl.col("_role") == "month" if "_role" in rows.columns else pl.lit(False)
+    rows = rows.with_columns(
+        pl.when(month).then(pl.format("{}|{}", pl.col(FILE), pl.col(SHEET))).otherwise(pl.lit(""))
+        .alias("_part")
+    )  # fmt: skip
+    kept, lines = one_row_per_firm(rows, fields, key=[KEY, "_part"])
     tax: pl.Expr
     if items:
         tax = pl.when(pl.any_horizontal(pl.col(items).is_not_null())).then(pl.sum_horizontal(items))
@@ -134,7 +286,11 @@ def tax_wide(rows: pl.DataFrame, *, settings: Ingest) -> tuple[pl.DataFrame, pl.
         tax = pl.col("total")
     else:
         tax = pl.lit(None, pl.Float64)
-    return kept.select(KEY, "name", tax.alias("tax_wan")), lines
+    firms = kept.with_columns(tax.alias("tax_wan")).group_by(KEY).agg(
+        pl.col("name").drop_nulls().first(),
+        pl.when(pl.col("tax_wan").is_not_null().any()).then(pl.col("tax_wan").sum()).alias("tax_wan"),
+    )  # fmt: skip
+    return firms.select(KEY, "name", "tax_wan"), lines
 
 
 # ---- statistics, register ---- #
@@ -160,7 +316,8 @@ def stats(rows: pl.DataFrame, *, spec: Spec) -> tuple[pl.DataFrame, pl.DataFrame
 def register(rows: pl.DataFrame, *, spec: Spec) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The firm register, one row per firm."""
     fields = [c for c in rows.columns if c not in (KEY, ROW, FILE, SHEET, "uscc", "legacy_id",
-                                                    "name_key", "matched_by")]  # fmt: skip
+                                                    "name_key", "matched_by", "org_code",
+                                                    "_source", "_role")]  # fmt: skip
     kept, lines = one_row_per_firm(rows, [f for f in fields if f != "name"])
     out = kept.select(KEY, *fields)
     if "industry" in out.columns:
@@ -211,41 +368,87 @@ def energy(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Comprehensive energy (tce, on the profile's basis) and electricity (kWh) per firm.
 
-    Where a file gives fuels instead of a total, they are converted with GB/T 2589 factors and
-    electricity with the profile's factor for its basis.
+    A file with both 等价值 and 当量值 columns is read on the profile's basis. Where a file
+    gives fuels instead of a total, they are converted with GB/T 2589 factors and electricity
+    with the profile's factor for its basis. Monthly electricity readings give the annual total
+    column where there is one, else the sum of the months (`month_check` compares the two).
     """
     f = spec.energy_factors
-    elec_factor = (settings.energy.electricity_equivalent_tce_per_kwh
-                   if settings.energy.basis == "equivalent"
+    basis = settings.energy.basis
+    elec_factor = (settings.energy.electricity_equivalent_tce_per_kwh if basis == "equivalent"
                    else f["electricity_calorific_tce_per_kwh"])  # fmt: skip
-    amounts = ("energy_tce", "electricity", "coal", "gas", "steam")
+    months = [c for c in rows.columns if MONTH in c]
+    if months:
+        summed = pl.when(pl.any_horizontal(pl.col(months).is_not_null())).then(
+            pl.sum_horizontal(months)
+        )
+        annual = (
+            pl.col("electricity") if "electricity" in rows.columns else pl.lit(None, pl.Float64)
+        )
+        rows = rows.with_columns(pl.coalesce(annual, summed).alias("electricity"))
+    chosen, other = (("energy_equivalent_tce", "energy_calorific_tce") if basis == "equivalent"
+                     else ("energy_calorific_tce", "energy_equivalent_tce"))  # fmt: skip
+    other_basis = "calorific" if basis == "equivalent" else "equivalent"
+    stated = pl.col("basis").fill_null("") if "basis" in rows.columns else pl.lit("")
+    stated_basis = (pl.when(stated.str.contains("当量")).then(pl.lit("calorific"))
+                    .when(stated.str.contains("等价")).then(pl.lit("equivalent"))
+                    .otherwise(pl.lit(basis)))  # fmt: skip
+
+    def col(name: str) -> pl.Expr:
+        return pl.col(name) if name in rows.columns else pl.lit(None, pl.Float64)
+
+    rows = rows.with_columns(
+        pl.coalesce(col(chosen), col(other), col("energy_tce")).alias("_total"),
+        pl.when(col(chosen).is_not_null()).then(pl.lit(basis))
+        .when(col(other).is_not_null()).then(pl.lit(other_basis))
+        .otherwise(stated_basis).alias("_basis"),
+    )  # fmt: skip
+    amounts = ("_total", "electricity", "coal", "gas", "steam")
     present = [c for c in amounts if c in rows.columns]
     firms = rows.group_by(KEY).agg(
         pl.col("name").drop_nulls().first(),
         *(pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).alias(c) for c in present),
-        *([pl.col("basis").drop_nulls().first()] if "basis" in rows.columns else []),
+        pl.col("_basis").filter(pl.col("_total").is_not_null()).first(),
     )
     # Absent columns are added after the group-by (literal nulls inside it upset Polars 2.1).
     firms = firms.with_columns(
-        *(pl.lit(None, pl.Float64).alias(c) for c in amounts if c not in present),
-        *([] if "basis" in firms.columns else [pl.lit(None, pl.String).alias("basis")]),
+        *(pl.lit(None, pl.Float64).alias(c) for c in amounts if c not in present)
     )
     fuels = pl.sum_horizontal(
         pl.col("coal") * f["coal_tce_per_t"], pl.col("gas") * f["gas_tce_per_m3"],
         pl.col("steam") * f["steam_tce_per_t"], pl.col("electricity") * elec_factor,
     )  # fmt: skip
     has_fuels = pl.any_horizontal(pl.col(c).is_not_null() for c in ("coal", "gas", "steam"))
-    stated = pl.col("basis").fill_null("")
-    basis = (pl.when(stated.str.contains("当量")).then(pl.lit("calorific"))
-             .when(stated.str.contains("等价")).then(pl.lit("equivalent"))
-             .otherwise(pl.lit(settings.energy.basis)))  # fmt: skip
     return firms.select(
         KEY, "name",
-        pl.coalesce("energy_tce", pl.when(has_fuels).then(fuels)).alias("energy_tce"),
-        pl.when(pl.col("energy_tce").is_not_null()).then(basis)
-        .otherwise(pl.when(has_fuels).then(pl.lit(settings.energy.basis))).alias("energy_basis"),
+        pl.coalesce("_total", pl.when(has_fuels).then(fuels)).alias("energy_tce"),
+        pl.when(pl.col("_total").is_not_null()).then(pl.col("_basis"))
+        .otherwise(pl.when(has_fuels).then(pl.lit(basis))).alias("energy_basis"),
         pl.col("electricity").alias("electricity_kwh"),
     ), _no_lines()  # fmt: skip
+
+
+def month_check(rows: pl.DataFrame, *, tolerance: float) -> pl.DataFrame:
+    """Firms whose annual electricity total differs from the sum of their monthly readings."""
+    months = [c for c in rows.columns if MONTH in c]
+    schema = {"uscc": pl.String, "name": pl.String, "check": pl.String, "value": pl.Float64,
+              "message": pl.String}  # fmt: skip
+    if not months or "electricity" not in rows.columns:
+        return pl.DataFrame(schema=schema)
+    per_row = rows.select(
+        KEY, "name", pl.col("electricity").alias("_annual"),
+        pl.when(pl.any_horizontal(pl.col(months).is_not_null())).then(pl.sum_horizontal(months))
+        .alias("_months"),
+    )  # fmt: skip
+    firms = per_row.group_by(KEY).agg(pl.col("name").drop_nulls().first(),
+                                      pl.col("_annual").sum(), pl.col("_months").sum())  # fmt: skip
+    off = (pl.col("_annual") - pl.col("_months")).abs() > tolerance * pl.col("_annual").abs()
+    return firms.filter(off.fill_null(False)).select(
+        pl.col(KEY).alias("uscc"), "name", pl.lit("用电量全年合计与各月之和").alias("check"),
+        pl.col("_annual").alias("value"),
+        pl.format("全年合计 {} 千瓦时与 1–12 月之和 {} 千瓦时不一致：已按全年合计计入，请核实",
+                  pl.col("_annual").round(1), pl.col("_months").round(1)).alias("message"),
+    )  # fmt: skip
 
 
 # ---- emissions ---- #

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mujun.ingest.read import RawSheet
 from mujun.ingest.spec import FieldSpec, Spec
@@ -20,7 +20,18 @@ _UNIT_IN_HEADER = re.compile(r"^(.*?)[(（\[【]([^()（）\[\]【】]+)[)）\]�
 _SHEET_UNIT = re.compile(r"(金额|面积|电量|能耗|排放量|用地)?单位[:：]\s*([^\s,，;；、)）]+)")
 _FAMILY_OF_LABEL = {"金额": "money", "面积": "land", "用地": "land", "电量": "electricity",
                     "能耗": "energy", "排放量": "mass"}  # fmt: skip
-IDENTITY = ("uscc", "name", "legacy_id")
+IDENTITY = ("uscc", "name", "legacy_id", "org_code")
+MONTH = "@m"
+"""``electricity@m3``: the March reading of a monthly field."""
+PART = "#"
+"""``item:企业所得税#2``: a further column that adds to a field (e.g. 国税 and 地税 parts)."""
+_MONTH_HEADER = re.compile(
+    r"^(?:用电量|电量|用电|电力)?-?(1[0-2]|0?[1-9])月份?(?:用电量|电量|用电)?$"
+)
+_YEAR_TOTAL = ("全年合计", "合计", "全年", "年度合计", "全年累计", "累计", "年合计",
+               "全年用电量合计", "用电量合计", "1-12月", "1-12月合计", "1-12月累计")  # fmt: skip
+_LAST_RANK = 10_000
+"""Rank of an annual-total column ("合计") beside monthly readings: any alias outranks it."""
 
 
 def norm(text: str | None) -> str:
@@ -53,27 +64,48 @@ class Layout:
     unknown: tuple[str, ...] = ()
     """Header cells that matched nothing (reported, not fatal)."""
     repeated: tuple[tuple[str, str, str], ...] = ()
-    """(field, grid column, header) of further columns that matched a field already found."""
+    """(field, grid column, header) of further columns that matched a field already found:
+    lower in the field's precedence (its alias order in `sources.toml`)."""
+    unknown_columns: tuple[tuple[str, str], ...] = ()
+    """(grid column, header) of the cells in `unknown`."""
+
+
+@dataclass(frozen=True)
+class _Hit:
+    col: int
+    field: str
+    rank: int
+    header: str
+    unit: str | None
 
 
 def locate(
-    sheet: RawSheet, fields: dict[str, FieldSpec], *, spec: Spec, required: tuple[str, ...] = ()
-) -> Layout | None:
+    sheet: RawSheet, fields: dict[str, FieldSpec], *, spec: Spec, required: tuple[str, ...] = (),
+    monthly: str | None = None,
+) -> Layout | None:  # fmt: skip
     """The best header layout for ``fields`` (plus identity), or None if no row qualifies.
 
-    A header qualifies when it has an identity column (USCC, name or legacy ID, or a
-    ``meter`` field) and every ``required`` field.
+    A header qualifies when it has an identity column (USCC, name, legacy ID, organisation code
+    or a ``meter`` field) and every ``required`` field. Where several columns match one field,
+    the one whose header comes first in the field's aliases wins (the precedence is data, in
+    `sources.toml`); columns of a field marked ``additive`` all count (parts of one amount).
+    ``monthly`` names a field whose readings may come as 1月…12月 columns plus an annual total.
     """
     wanted = {**spec.identity, **fields}
-    lookup = {norm(a): name for name, f in wanted.items() for a in f.aliases}
+    lookup: dict[str, tuple[str, int]] = {}
+    for name, f in wanted.items():
+        for rank, alias in enumerate(f.aliases):
+            lookup[norm(alias)] = (name, rank)
+    additive = {name for name, f in wanted.items() if f.additive}
+    known_units = {norm(u).lower() for table in spec.units.values() for u in table}
     rows = sheet.grid.head(_SCAN_ROWS).rows()
     best: tuple[int, Layout] | None = None
     for i in range(len(rows)):
-        candidates = [_match(rows, i, (i,), lookup)]
+        candidates = [_match(rows, i, (i,), lookup, additive, known_units, monthly)]
         if i + 1 < len(rows):
-            candidates.append(_match(rows, i, (i, i + 1), lookup))
+            candidates.append(_match(rows, i, (i, i + 1), lookup, additive, known_units, monthly))
         for layout in candidates:
-            found = set(layout.columns)
+            found = {f.split(PART)[0].split(MONTH)[0] for f in layout.columns}
             if not (found & {*IDENTITY, "meter"}) or not set(required) <= found:
                 continue
             score = len(found)
@@ -83,48 +115,100 @@ def locate(
         return None
     layout = best[1]
     above = [c for r in rows[: layout.header_rows[0]] for c in r if c]
-    return Layout(
-        header_rows=layout.header_rows,
-        data_start=layout.data_start,
-        columns=layout.columns,
-        headers=layout.headers,
-        units=layout.units,
-        sheet_units=_sheet_units(above, spec),
-        unknown=layout.unknown,
-        repeated=layout.repeated,
-    )
+    return replace(layout, sheet_units=_sheet_units(above, spec))
 
 
-def _match(
-    rows: list[tuple[str | None, ...]], top: int, levels: tuple[int, ...], lookup: dict[str, str]
-) -> Layout:
+def _lookup(
+    option: str, lookup: dict[str, tuple[str, int]], known_units: set[str]
+) -> tuple[str, int, str | None] | None:
+    """(field, rank, unit) of a header text.
+
+    The whole text first, then without the bracketed parts at its end, the unit being the last
+    of them that is a known unit.
+    """
+    text = re.sub(r"\s", "", option)
+    unit = None
+    while True:
+        hit = lookup.get(norm(text))
+        if hit is not None:
+            return hit[0], hit[1], unit
+        base, bracket = split_unit(text)
+        if bracket is None or base == text:
+            return None
+        if unit is None and norm(bracket).lower() in known_units:
+            unit = bracket
+        text = base
+
+
+def _month(option: str, known_units: set[str]) -> tuple[int | None, str | None]:
+    """(month, unit) of a monthly reading's header ("3月", "用电量（万千瓦时）-3月").
+
+    Month 0 is the annual total ("全年合计"); (None, None) for any other header.
+    """
+    text = norm(option)
+    units = [u for u in re.findall(r"\(([^()]*)\)", text) if u.lower() in known_units]
+    bare = re.sub(r"\([^()]*\)", "", text)
+    found = _MONTH_HEADER.match(bare)
+    unit = units[-1] if units else None
+    if found:
+        return int(found.group(1)), unit
+    if bare in _YEAR_TOTAL:
+        return 0, unit
+    return None, None
+
+
+def _match(  # noqa: PLR0917 - private helper called from one place
+    rows: list[tuple[str | None, ...]], top: int, levels: tuple[int, ...],
+    lookup: dict[str, tuple[str, int]], additive: set[str], known_units: set[str],
+    monthly: str | None,
+) -> Layout:  # fmt: skip
     width = len(rows[top])
     names = _level_names(rows, levels, width)
+    hits: list[_Hit] = []
+    months: list[_Hit] = []
+    unknown: list[tuple[str, str]] = []
+    for j, options in enumerate(names):
+        hit = None
+        for option in options:
+            found = _lookup(option, lookup, known_units)
+            if found is not None:
+                hit = _Hit(j, found[0], found[1], option.replace("\n", ""), found[2])
+                break
+        if hit is None and monthly is not None:
+            for option in options:
+                month, unit = _month(option, known_units)
+                if month is not None:
+                    hit = _Hit(j, f"{monthly}{MONTH}{month}" if month else monthly,
+                               _LAST_RANK, option.replace("\n", ""), unit)  # fmt: skip
+                    months.append(hit)
+                    break
+        if hit is not None:
+            hits.append(hit)
+        elif options and options[0]:
+            unknown.append((f"c{j}", options[0].replace("\n", "")))
+    if len([m for m in months if MONTH in m.field]) < 3:
+        unknown.extend((f"c{m.col}", m.header) for m in months)
+        hits = [h for h in hits if h not in months]
+        unknown.sort(key=lambda u: int(u[0][1:]))
+    by_field: dict[str, list[_Hit]] = {}
+    for hit in hits:
+        by_field.setdefault(hit.field, []).append(hit)
     columns: dict[str, str] = {}
     headers: dict[str, str] = {}
     units: dict[str, str | None] = {}
-    unknown: list[str] = []
     repeated: list[tuple[str, str, str]] = []
-    for j, options in enumerate(names):
-        hit, again = None, None
-        for option in options:
-            base, unit = split_unit(re.sub(r"\s", "", option))
-            key = lookup.get(norm(base)) or lookup.get(norm(option))
-            if key is not None and key not in columns:
-                hit = (key, option, unit)
-                break
-            if key is not None and again is None:
-                again = (key, f"c{j}", option.replace("\n", ""))
-        if hit is None and again is not None:
-            repeated.append(again)
-        elif hit is not None:
-            columns[hit[0]] = f"c{j}"
-            headers[hit[0]] = hit[1].replace("\n", "")
-            units[hit[0]] = hit[2]
-        elif options and options[0]:
-            unknown.append(options[0].replace("\n", ""))
-    return Layout(levels, levels[-1] + 1, columns, headers, units, unknown=tuple(unknown),
-                  repeated=tuple(repeated))  # fmt: skip
+    for name, found in by_field.items():
+        found.sort(key=lambda h: (h.rank, h.col))
+        kept = found if name in additive else found[:1]
+        for k, hit in enumerate(sorted(kept, key=lambda h: h.col)):
+            key = name if k == 0 else f"{name}{PART}{k + 1}"
+            columns[key], headers[key], units[key] = f"c{hit.col}", hit.header, hit.unit
+        repeated.extend((name, f"c{h.col}", h.header) for h in found if h not in kept)
+    order = {c: int(c[1:]) for c in columns.values()}
+    columns = dict(sorted(columns.items(), key=lambda kv: order[kv[1]]))
+    return Layout(levels, levels[-1] + 1, columns, headers, units,
+                  unknown=tuple(h for _, h in unknown), repeated=tuple(repeated),
+                  unknown_columns=tuple(unknown))  # fmt: skip
 
 
 def _level_names(

@@ -20,8 +20,18 @@ def check_character(first17: str) -> str:
 
 
 def normalise(expr: pl.Expr) -> pl.Expr:
-    """Upper-case, strip spaces (including full-width ones) and hyphens."""
-    return expr.str.replace_all(r"[\s\u3000-]", "").str.to_uppercase()
+    """Upper-case; strip spaces, zero-width characters, hyphens and Excel's wrappers.
+
+    Spaces include full-width ones and NBSP; Excel's text-forcing wrappers are ``="…"`` and a
+    leading ``'``.
+    """
+    return (
+        expr.str.replace_all(r"[\s\u3000\u00a0\u200b-\u200d\u2060\ufeff-]", "")
+        .str.replace(r'^="(.*)"$', "$1")
+        .str.strip_prefix("'")
+        .str.strip_prefix("‘")
+        .str.to_uppercase()
+    )
 
 
 def problem(expr: pl.Expr) -> pl.Expr:

@@ -5,6 +5,16 @@ markers become null (``0`` is a value, never missing), then the type's own rules
 separators and ``(x)`` negatives for numbers, ISO / Chinese / compact / Excel-serial dates,
 ``2023年1月`` style periods, 是/否 for flags. A cell that is present but does not parse gives
 null, and the caller reports it with `problem`.
+
+Text cells lose zero-width characters (U+200B–U+200D, U+2060, BOM) and non-breaking spaces, and
+Excel's text-forcing wrappers ``="0001"`` and a leading ``'``. Amounts may carry a currency sign
+(``¥1,234.00``), spaces inside (``1 234.5``) or a trailing ``元``; the importer checks that a
+``元`` written in the cells agrees with the column's unit (``12万元`` stays unreadable).
+
+Dates: a time after the day is dropped (``2024/01/05 10:23:11``). A two-digit year
+(``24/1/5``) is refused as ambiguous, never read as year 24 or guessed as 2024. A partial date
+means the FIRST day of what it names: ``2019年`` / ``2019`` → 2019-01-01, ``2019-03`` /
+``2019年3月`` / ``2019.03`` / ``201903`` → 2019-03-01 (documented in the README).
 """
 
 from __future__ import annotations
@@ -21,8 +31,8 @@ MISSING_MARKERS: Final = (
 )  # fmt: skip
 """Cells that mean "no value"; note that "0" is not among them."""
 TOTAL_WORDS: Final = ("合计", "小计", "总计", "累计", "共计")
-_TRUE: Final = ("1", "是", "Y", "YES", "TRUE", "T", "√", "有")
-_FALSE: Final = ("0", "否", "N", "NO", "FALSE", "F", "×")
+_TRUE: Final = ("1", "是", "Y", "YES", "TRUE", "T", "√", "✓", "✔", "☑", "有", "规上", "规模以上")
+_FALSE: Final = ("0", "否", "N", "NO", "FALSE", "F", "×", "✗", "✘", "☒", "无", "规下", "规模以下")
 _EXCEL_EPOCH: Final = dt.date(1899, 12, 30)
 _DATE_FORMATS: Final = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
 
@@ -30,8 +40,10 @@ WHAT: Final[dict[str, str]] = {
     "number": "不是有效数字",
     "integer": "不是整数",
     "flag": "应为 是/否",
-    "date": "不是可识别的日期（如 2023-05-01）",
-    "period": "不是可识别的期间（如 2023-01、2023年1月）",
+    "date": (
+        "不是可识别的日期（如 2023-05-01、2023年5月）；两位数年份（如 24/1/5）有歧义，请写四位年份"
+    ),
+    "period": "不是可识别的期间（如 2023-01、2023年1月、2023-01-01至2023-03-31）；两位数年份有歧义",
     "text": "无法识别",
     "enum": "不是允许的取值",
     "industry": "行业代码或行业名称无法识别（GB/T 4754 代码如 3311，或门类/大类名称）",
@@ -45,8 +57,10 @@ def text(expr: pl.Expr) -> pl.Expr:
     clean = (
         expr.cast(pl.String)
         .str.normalize("NFKC")
-        .str.replace_all(r"[\u3000\u00a0\ufeff]", " ")
+        .str.replace_all(r"[\u200b-\u200d\u2060\ufeff]", "")
+        .str.replace_all(r"[\u3000\u00a0]", " ")
         .str.strip_chars()
+        .str.replace(r'^="(.*)"$', "$1")
     )
     return pl.when(~clean.is_in(MISSING_MARKERS)).then(clean)
 
@@ -57,8 +71,8 @@ def header(expr: pl.Expr) -> pl.Expr:
 
 
 def number(cell: pl.Expr) -> pl.Expr:
-    """Float from text: ``1,234.5``, ``(12)`` = −12, ``12%`` = 0.12; null if not a number."""
-    body = cell.str.replace_all(r"[,\s]", "")
+    """Float from text: ``1,234.5``, ``(12)`` = −12, ``12%`` = 0.12, ``¥1 234元``; else null."""
+    body = cell.str.replace_all(r"[,\s¥$]|元$", "")
     negative = body.str.contains(r"^\(.*\)$")
     percent = body.str.ends_with("%")
     body = body.str.strip_chars("()").str.strip_suffix("%")
@@ -82,20 +96,54 @@ def flag(cell: pl.Expr) -> pl.Expr:
     )
 
 
+_TWO_DIGIT_YEAR: Final = r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{1,2}$"
+_TIME_AFTER: Final = r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+_YEAR_ONLY: Final = r"^((?:19|20)\d{2})\s*年?(?:度)?$"
+RANGE: Final = r"^(.+?)\s*(?:至|到|~|～|—{1,2}|--)\s*(.+)$"
+"""A period written as one cell, "2024-01-01至2024-03-31" (split by `range_year`)."""
+_YEAR_MONTH: Final = r"^((?:19|20)\d{2})\s*(?:[-/.年]\s*)?(1[0-2]|0?[1-9])\s*月?$"
+
+
 def date(cell: pl.Expr) -> pl.Expr:
-    """A date from ISO, slashes, compact, dotted, Chinese or Excel-serial text."""
-    day = cell.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "$1")
-    serial = cell.str.extract(r"^(\d{4,5})(?:\.0+)?$").cast(pl.Int64, strict=False)
-    return pl.coalesce(
-        *(day.str.to_date(fmt, strict=False) for fmt in _DATE_FORMATS),
+    """A date from ISO, slashes, compact, dotted, Chinese or Excel-serial text.
+
+    A time after the day is ignored. A year alone or a year and month means its first day.
+    Two-digit years are refused (null): "24/1/5" could be 2024-01-05 or 2005-01-24.
+    """
+    day = cell.str.replace(_TIME_AFTER, "$1")
+    partial = day.str.replace(_YEAR_ONLY, "$1-01-01").str.replace(_YEAR_MONTH, "$1-$2-01")
+    serial = cell.str.extract(r"^(\d{5})(?:\.0+)?$").cast(pl.Int64, strict=False)
+    parsed = pl.coalesce(
+        *(partial.str.to_date(fmt, strict=False) for fmt in _DATE_FORMATS),
         (pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial)).cast(pl.Date),
     )
+    return pl.when(~cell.str.contains(_TWO_DIGIT_YEAR)).then(parsed)
 
 
 def period_year(cell: pl.Expr) -> pl.Expr:
-    """The year of a period such as ``2023-01``, ``202301``, ``2023年1月``, ``2023/1`` or a date."""
+    """The year of a period such as ``2023-01``, ``202301``, ``2023年1月``, ``2023/1`` or a date.
+
+    A range in one cell ("2024-01-01至2024-03-31") is split with `RANGE` by the caller.
+    """
     compact = cell.str.extract(r"^(\d{4})(?:[-/.年]\s*\d{1,2}(?:月)?|\d{2})?$", 1)
     return pl.coalesce(compact.cast(pl.Int32, strict=False), date(cell).dt.year().cast(pl.Int32))
+
+
+def range_year(cells: pl.Series) -> pl.Series:
+    """The year of each period cell, a range in one cell ("2024-01-01至2024-03-31") included.
+
+    A range gives the year its two ends share, null when they differ or do not parse. Call it
+    on distinct values; it builds a small frame.
+    """
+    frame = pl.DataFrame({"cell": cells.cast(pl.String)}).with_columns(text(pl.col("cell")))
+    ends = frame.with_columns(
+        pl.coalesce(pl.col("cell").str.extract(RANGE, 1), pl.col("cell")).alias("start"),
+        pl.coalesce(pl.col("cell").str.extract(RANGE, 2), pl.col("cell")).alias("end"),
+    )
+    years = ends.with_columns(period_year(pl.col("start")).alias("a")).with_columns(
+        period_year(pl.col("end")).alias("b")
+    )
+    return years.select(pl.when(pl.col("a") == pl.col("b")).then(pl.col("a"))).to_series()
 
 
 def is_total_row(cells: list[pl.Expr]) -> pl.Expr:

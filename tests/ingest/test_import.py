@@ -9,7 +9,7 @@ import pytest
 from reliability_corpus import offset_table, xlsx
 
 from mujun.errors import DataError, ProfileError
-from mujun.ingest.importer import ImportResult, import_year
+from mujun.ingest.importer import ImportRefused, ImportResult, import_year
 from mujun.profiles import load_profile
 from mujun.profiles.models import Ingest, TaxBasket
 from mujun.testing import make_uscc
@@ -75,7 +75,7 @@ def test_land_units(tmp_path: Path, header: str, unit_value: float, expected: fl
 
 def test_header_not_found_names_the_file(tmp_path: Path) -> None:
     path = xlsx(tmp_path / "x.xlsx", [["随便什么", "表格"], ["1", "2"]])
-    with pytest.raises(DataError, match="no sheet has a header row") as info:
+    with pytest.raises(DataError, match="没有找到可识别的表头行") as info:
         run(tmp_path, stats=path)
     assert "x.xlsx" in str(info.value)
 
@@ -121,7 +121,10 @@ def test_ids_as_numbers_are_rejected_with_the_fix(tmp_path: Path) -> None:
         [9.13310231e17, "科学计数法", 1.0], ["9.13310231E+17", "文本科学计数法", 1.0],
         ["91331023MA2ABCDE1O", "含O", 1.0], [U[7][:-1] + ("1" if U[7][-1] != "1" else "2"), "校验位错", 1.0],
     ])  # fmt: skip
-    result = run(tmp_path, tax=path)
+    with pytest.raises(ImportRefused, match="没有一行可以导入") as info:  # no row usable: refused
+        run(tmp_path, tax=path)
+    result = info.value.result
+    assert result.reconciles()
     got = reasons(result)
     assert sum("按文本导出" in r for r in got) == 2, got  # a number cell and its E+17 text
     assert any("I/O/S/V/Z" in r for r in got)
@@ -225,7 +228,9 @@ def test_unreadable_files_say_so(tmp_path: Path, content: bytes, fragment: str) 
 
 def test_sheet_offsets_give_true_row_numbers(tmp_path: Path) -> None:
     path = offset_table(tmp_path / "o.xlsx")
-    bad = run(tmp_path, stats=path).failures.row(0, named=True)
+    with pytest.raises(ImportRefused) as info:  # its one row is rejected: nothing to import
+        run(tmp_path, stats=path)
+    bad = info.value.result.failures.row(0, named=True)
     assert (bad["row"], bad["column"]) == (5, "E列 工业增加值（万元）")
 
 
@@ -267,9 +272,9 @@ def test_unknown_basket_item_is_a_profile_error(tmp_path: Path) -> None:
 # ---- statistics, land, energy, emissions ---- #
 def test_industry_codes_and_old_names(tmp_path: Path) -> None:
     path = xlsx(tmp_path / "s.xlsx", [
-        ["统一社会信用代码", "企业名称", "行业代码"],
-        [U[0], "甲", "C3311"], [U[1], "乙", "3311"], [U[2], "丙", "33"],
-        [U[3], "丁", "电气机械及器材制造业"], [U[4], "戊", "交通运输设备制造业"],
+        ["统一社会信用代码", "企业名称", "行业代码", "工业增加值（万元）"],
+        [U[0], "甲", "C3311", 1], [U[1], "乙", "3311", 1], [U[2], "丙", "33", 1],
+        [U[3], "丁", "电气机械及器材制造业", 1], [U[4], "戊", "交通运输设备制造业", 1],
     ])  # fmt: skip
     result = run(tmp_path, stats=path).facts.sort("uscc")
     assert result.get_column("industry_code").to_list() == ["3311", "3311", "33", "38", "37"]
