@@ -387,3 +387,21 @@ def visible_changes(
     firms_sql, params = _year_firms(user, year)
     mine = store.frame(firms_sql, params).get_column("uscc")
     return changes.filter(pl.col("uscc").is_in(mine.implode())).to_dicts()
+
+
+def run_version(store: Store, run_id: int, /) -> list[object]:
+    """What a run's files depend on besides its rows: its state and its latest decisions."""
+    run = store.first_row(
+        "SELECT status, evaluation_year, (SELECT max(notice_id) FROM notices n "
+        "WHERE n.run_id = runs.run_id) FROM runs WHERE run_id = ?",
+        [int(run_id)],
+    )
+    adjusted = store.first_row(
+        "SELECT max(adjustment_id), count(*) FROM adjustments WHERE run_id = ?", [int(run_id)]
+    )
+    objected = store.first_row(
+        "SELECT max(objection_id), count(outcome), max(decided_at) FROM objections "
+        "WHERE evaluation_year = ?",
+        [run[1] if run else None],
+    )
+    return [str(v) for v in (*(run or ()), *(adjusted or ()), *(objected or ()))]

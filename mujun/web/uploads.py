@@ -3,8 +3,8 @@
 An upload belongs to a county. Its files are stored under the server's work folder with
 safe names; which department each file comes from is chosen by the user (a guess from the
 file name is offered and shown as a guess). Reading runs `mujun.ingest.importer.import_year`
-— the function ``mujun import`` runs, with the same limits and zip-bomb guard — in one
-background thread, one upload at a time; the result waits on disk until the user accepts it,
+— the function ``mujun import`` runs, with the same limits and zip-bomb guard — in a worker
+process, one upload at a time; the result waits on disk until the user accepts it,
 and accepting stores it with `mujun.store.save_facts` as ``mujun run --facts`` does.
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import shutil
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -324,72 +324,109 @@ class Progress:
         return int(100 * self.done / max(self.total + 1, 1))
 
 
+_PROGRESS = "progress.json"
+
+
+def _say(folder: Path, progress: Progress) -> None:
+    """Write the progress beside the files (whole: temp name + rename)."""
+    temp = folder / f".{_PROGRESS}.tmp"
+    temp.write_text(json.dumps(asdict(progress), ensure_ascii=False), encoding="utf-8")
+    temp.replace(folder / _PROGRESS)
+
+
+def read_files(
+    folder: str, files: list[dict[str, Any]], /, *, profile: str, data_year: int
+) -> tuple[str, str, list[dict[str, Any]] | None]:
+    """Read an upload's files with the importer; runs in a worker process.
+
+    Writes the facts, problems and warnings as Parquet into the folder and the progress as it
+    goes. Returns the status ("read" or "failed"), the message and the per-file summary.
+    """
+    where = Path(folder)
+    by_name = {str(where / f["stored"]): f["name"] for f in files}
+    done = 0
+
+    def step(path: str) -> None:
+        nonlocal done
+        done += 1
+        _say(where, Progress(done, len(files), f"读取 {by_name.get(path, path)}"))
+
+    grouped: dict[str, list[Path]] = {}
+    for f in files:
+        grouped.setdefault(f["source"], []).append(where / f["stored"])
+    try:
+        settings = load_profile(profile).ingest
+        result = import_year(grouped, year=data_year, settings=settings, progress=step)
+        _say(where, Progress(len(files), len(files), "合并与核对"))
+        result.facts.write_parquet(where / "facts.parquet")
+        result.failures.write_parquet(where / "failures.parquet")
+        result.warnings.write_parquet(where / "warnings.parquet")
+        summary = [
+            {**r, "file": Path(r["file"]).name}
+            for r in result.files.with_columns(pl.col("sheet").cast(pl.String)).to_dicts()
+        ]
+        return "read", f"读取完成：{result.facts.height} 家企业。", summary
+    except MujunError as exc:
+        return "failed", str(exc), None
+    except Exception as exc:  # an input the importer did not foresee: still a clear page
+        return (
+            "failed",
+            f"读取时出现意外错误（{type(exc).__name__}: {exc}）。请把文件交给技术支持。",
+            None,
+        )
+
+
 class Reader:
-    """Reads uploads in one background thread (one import at a time, pages stay usable)."""
+    """Reads uploads in a worker process, one at a time: pages stay fast while it runs.
+
+    The worker writes its results and progress into the upload's folder; when it ends, the
+    upload's status is stored (in the writer's turn).
+    """
 
     def __init__(self, db: WebDB, /, *, inline: bool = False) -> None:
         self.db = db
         self.inline = inline
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mujun-import")
-        self._progress: dict[int, Progress] = {}
-        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
 
-    def progress(self, upload_id: int, /) -> Progress | None:
-        """The read's progress while it runs."""
-        with self._lock:
-            return self._progress.get(upload_id)
-
-    def start(self, upload: Upload, /) -> Future[None] | None:
-        """Read the upload's files (in the background unless ``inline``)."""
-        with self._lock:
-            self._progress[upload.upload_id] = Progress(0, len(upload.files), "排队等待")
-        if self.inline:
-            self._read(upload)
-            return None
-        return self._pool.submit(self._read, upload)
-
-    def _read(self, upload: Upload) -> None:
-        uid = upload.upload_id
-        by_name = {str(upload.folder / f["stored"]): f["name"] for f in upload.files}
-
-        def step(path: str) -> None:
-            with self._lock:
-                p = self._progress[uid]
-                self._progress[uid] = Progress(
-                    p.done + 1, p.total, f"读取 {by_name.get(path, path)}"
-                )
-
-        files: dict[str, list[Path]] = {}
-        for f in upload.files:
-            files.setdefault(f["source"], []).append(upload.folder / f["stored"])
+    def progress(self, upload: Upload, /) -> Progress | None:
+        """The read's progress while it runs (None: still waiting for the worker)."""
         try:
-            profile = load_profile(upload.profile)
-            result = import_year(files, year=upload.data_year, settings=profile.ingest,
-                                 progress=step)  # fmt: skip
-            with self._lock:
-                self._progress[uid] = Progress(len(upload.files), len(upload.files), "合并与核对")
-            result.facts.write_parquet(upload.folder / "facts.parquet")
-            result.failures.write_parquet(upload.folder / "failures.parquet")
-            result.warnings.write_parquet(upload.folder / "warnings.parquet")
-            summary = [
-                {**r, "file": Path(r["file"]).name}
-                for r in result.files.with_columns(pl.col("sheet").cast(pl.String)).to_dicts()
-            ]
-            status, message = "read", f"读取完成：{result.facts.height} 家企业。"
-        except MujunError as exc:
-            summary, status, message = None, "failed", str(exc)
-        except Exception as exc:  # an input the importer did not foresee: still a clear page
-            summary, status = None, "failed"
-            message = f"读取时出现意外错误（{type(exc).__name__}: {exc}）。请把文件交给技术支持。"
+            return Progress(**json.loads((upload.folder / _PROGRESS).read_text("utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def start(self, upload: Upload, /) -> None:
+        """Read the upload's files (in the worker process unless ``inline``)."""
+        (upload.folder / _PROGRESS).unlink(missing_ok=True)
+        args = (str(upload.folder), upload.files)
+        options = {"profile": upload.profile, "data_year": upload.data_year}
+        if self.inline:
+            self._finish(upload.upload_id, read_files(*args, **options))
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        future = self._pool.submit(read_files, *args, **options)
+        future.add_done_callback(lambda f: self._done(upload.upload_id, f))
+
+    def _done(self, upload_id: int, future: Future[tuple[str, str, Any]]) -> None:
+        try:
+            outcome = future.result()
+        except Exception as exc:  # the worker died (killed, out of memory)
+            outcome = ("failed", f"读取进程意外退出（{type(exc).__name__}），请重新读取。", None)
+        self._finish(upload_id, outcome)
+
+    def _finish(self, upload_id: int, outcome: tuple[str, str, Any]) -> None:
+        status, message, summary = outcome
+        text = None if summary is None else json.dumps(summary, ensure_ascii=False, default=str)
         with self.db.write(wait=600) as store, store.transaction() as con:
             con.execute(
                 "UPDATE web_uploads SET status = ?, summary = ?, message = ? WHERE upload_id = ?",
-                [status, None if summary is None else json.dumps(summary, ensure_ascii=False,
-                 default=str), message, uid],
-            )  # fmt: skip
-        with self._lock:
-            self._progress.pop(uid, None)
+                [status, text, message, upload_id],
+            )
 
     def shutdown(self) -> None:
         """Stop taking work; wait for the running read."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)

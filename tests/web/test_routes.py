@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -18,6 +19,8 @@ from web.conftest import (
     stored_files,
     upload_sample,
 )
+
+from mujun.web import create_app
 
 PAGES = [
     "/",
@@ -303,3 +306,48 @@ def workbook_class_counts(content: bytes) -> dict[str, int]:
         if r and r[0] is not None and isinstance(r[col], str) and r[col]:
             counts[r[col]] = counts.get(r[col], 0) + 1
     return counts
+
+
+def test_a_second_writer_waits_and_is_told_the_database_is_busy(
+    db_path: Path, tmp_path: Path
+) -> None:
+    app = create_app(db_path, work_dir=tmp_path / "w", write_wait=0.3)
+    with TestClient(app, follow_redirects=True) as c:
+        login(c, "clerk")
+        with app.state.db.write():  # another write (an import being stored) holds the file
+            page = c.get("/year/2024")
+            r = c.post(
+                "/year/2024/score", data={"csrftoken": csrf(c), "profile": "zhejiang_baseline"}
+            )
+        assert page.status_code == 200
+        assert "数据库正在写入，请稍候" in page.text  # reads go on, with a notice
+        assert r.status_code == 503
+        assert "数据库正在写入" in r.text
+        after = c.post(
+            "/year/2024/score", data={"csrftoken": csrf(c), "profile": "zhejiang_baseline"}
+        )
+        assert after.status_code == 200
+
+
+def test_a_kept_download_is_written_afresh_after_a_decision(client: TestClient) -> None:
+    login(client, "clerk")
+    r = client.post(
+        "/year/2024/score", data={"csrftoken": csrf(client), "profile": "zhejiang_baseline"}
+    )
+    assert r.status_code == 200, r.text
+    run = latest_run(client, 2024)
+    with client.app.state.db.read() as store:  # type: ignore[attr-defined]
+        uscc = store.first_row(
+            f"SELECT min(uscc) FROM final_results WHERE run_id = {run} AND final_class = 'C'"
+        )[0]  # type: ignore[index]
+    first = client.get(f"/runs/{run}/download/csv").content
+    again = client.get(f"/runs/{run}/download/csv").content
+    assert first == again
+    r = client.post(
+        "/year/2024/adjust",
+        data={"csrftoken": csrf(client), "uscc": uscc, "to_class": "B", "reason": "复核"},
+    )
+    assert r.status_code == 200, r.text
+    after = client.get(f"/runs/{run}/download/csv").content
+    assert after != first
+    assert "复核" in after.decode("utf-8-sig")

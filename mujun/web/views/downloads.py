@@ -9,6 +9,8 @@ township such as ``../x`` cannot leave the folder.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -16,7 +18,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import polars as pl
-from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
@@ -87,44 +88,69 @@ def scoped(view: YearView, user: User, store: Store, run_id: int) -> YearView:
 
 
 def download(ctx: Ctx) -> Response:
-    """Write one file of a run and send it."""
+    """Send one file of a run, written on first request and kept while the run is unchanged.
+
+    The file is kept under a key of the run, its state and its latest decision (adjustments,
+    notices, objections), the kind, the township and the counties the user holds, so a
+    second request is a file copy and any change to the run writes it afresh.
+    """
     run_id = ctx.path_int("run_id")
     kind = ctx.request.path_params["kind"]
     if kind not in KINDS:
         raise perm.NotFoundError("没有这种下载。")
     label, ext, writer = KINDS[kind]
     township = ctx.param("township") or None
-    work: Path = ctx.request.app.state.work / "downloads"
-    work.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(dir=work))
+    cache: Path = ctx.request.app.state.work / "downloads"
+    cache.mkdir(parents=True, exist_ok=True)
+    with ctx.db.read() as store:
+        perm.check_run(store, ctx.user, run_id)
+        if (
+            township is not None
+            and township not in tables.facets(store, ctx.user, run_id)["township"]
+        ):
+            raise perm.NotFoundError("没有这个乡镇（街道）。")
+        whole = perm.covers(ctx.user, perm.run_counties(store, run_id))
+        scope = "*" if whole else ",".join(sorted(ctx.user.counties))
+        key = hashlib.sha256(
+            json.dumps([run_id, kind, township, scope, tables.run_version(store, run_id)],
+                       ensure_ascii=False).encode()
+        ).hexdigest()[:32]  # fmt: skip
+        kept = cache / key
+        if not kept.is_dir():
+            _write(kept, label=label, ext=ext, writer=writer, township=township, store=store,
+                   view=scoped(ops.year_view(store, run_id), ctx.user, store, run_id))  # fmt: skip
+    written = next(kept.iterdir())
+    return FileResponse(written, headers={"Content-Disposition": _disposition(written.name)})
+
+
+def _write(
+    kept: Path,
+    /,
+    *,
+    label: str,
+    ext: str,
+    writer: Callable[[YearView, Path, Store, str | None], Path],
+    township: str | None,
+    store: Store,
+    view: YearView,
+) -> None:
+    """Write the file into a fresh folder, then move the folder in place (whole or not at all)."""
+    folder = Path(tempfile.mkdtemp(dir=kept.parent, prefix=".new-"))
     try:
-        with ctx.db.read() as store:
-            perm.check_run(store, ctx.user, run_id)
-            if (
-                township is not None
-                and township not in tables.facets(store, ctx.user, run_id)["township"]
-            ):
-                raise perm.NotFoundError("没有这个乡镇（街道）。")
-            view = scoped(ops.year_view(store, run_id), ctx.user, store, run_id)
-            name = (
-                safe_filename(
-                    f"亩均评价_{view.year}_运行{run_id}_{label}"
-                    + (f"_{township}" if township else "")
-                )
-                + f".{ext}"
-            )
-            target = folder / name
-            if target.resolve().parent != folder.resolve():
-                raise perm.NotFoundError("文件名无效。")
-            written = writer(view, target, store, township)
+        stem = f"亩均评价_{view.year}_运行{view.run_id}_{label}" + (
+            f"_{township}" if township else ""
+        )
+        target = folder / (safe_filename(stem) + f".{ext}")
+        if target.resolve().parent != folder.resolve():
+            raise perm.NotFoundError("文件名无效。")
+        writer(view, target, store, township)
+        try:
+            folder.rename(kept)
+        except OSError:  # another request wrote it meanwhile: theirs is the same file
+            shutil.rmtree(folder, ignore_errors=True)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return FileResponse(
-        written,
-        headers={"Content-Disposition": _disposition(written.name)},
-        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
-    )
 
 
 def _disposition(name: str) -> str:

@@ -84,7 +84,7 @@ def upload_page(ctx: Ctx) -> Response:
         title=f"数据导入：上传 {item.upload_id}",
         u=item,
         sources=up.SOURCE_LABELS,
-        progress=ctx.request.app.state.reader.progress(item.upload_id),
+        progress=ctx.request.app.state.reader.progress(item),
         problems=problems.head(SHOWN_PROBLEMS).to_dicts(),
         problem_count=problems.height,
         warnings=up.warnings(item).to_dicts(),
@@ -103,7 +103,7 @@ def progress(ctx: Ctx) -> Response:
         ctx,
         "_progress.html",
         u=item,
-        progress=ctx.request.app.state.reader.progress(item.upload_id),
+        progress=ctx.request.app.state.reader.progress(item),
     )
 
 
