@@ -26,6 +26,7 @@ h3 {{ font-size: 14px; margin: 10px 0 4px; }}
 table {{ border-collapse: collapse; margin: 8px 0; font-size: 13px; }}
 th, td {{ border: 1px solid #999; padding: 4px 8px; text-align: right; }}
 th {{ background: #ddebf7; min-width: 4.5em; font-weight: bold; }} td.l, th.l {{ text-align: left; }}
+td {{ white-space: nowrap; }} td.l {{ white-space: normal; }}
 caption {{ caption-side: top; text-align: left; font-weight: bold; padding: 4px 0; }}
 .meta, .legend, .note {{ color: #444; font-size: 12px; }} .badge {{ display: inline-block; padding: 4px 12px; border-radius: 4px; font-weight: bold; }}
 .grid {{ display: flex; flex-wrap: wrap; gap: 16px; }} .bar {{ background: #eee; width: 160px; height: 12px; display: inline-block; }}
@@ -40,6 +41,7 @@ figure {{ margin: 0; }}
   body {{ margin: 0; max-width: none; font-size: 12px; }}
   table {{ font-size: 11px; }} th, td {{ padding: 3px 5px; }}
   .grid {{ display: block; }} .grid > * {{ margin-bottom: 8px; }}
+  td svg {{ width: 240px; height: auto; }}
 }}
 """
 _CN_NUMBERS = "一二三四五六七八九十"
