@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from mujun.cli._console import err
+from mujun.cli._console import out
 from mujun.profiles import Profile
 from mujun.profiles.periods import notes
 
 
 def warn_period(profile: Profile, year: int, /, *, levers: bool = False) -> None:
-    """Print (to stderr, in Chinese) why ``year`` is outside the profile's or a lever's period."""
+    """Print, in Chinese, why ``year`` is outside the profile's or a lever's period.
+
+    NOTE: on stdout with the command's other output, so that a failing command's stderr
+    stays one ``Error:`` block.
+    """
     for note in notes(profile, year, levers=levers):
-        err.print(note, markup=False, highlight=False)
+        out.print(note, markup=False, highlight=False)
