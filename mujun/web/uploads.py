@@ -24,7 +24,8 @@ import polars as pl
 
 from mujun import store as st
 from mujun.errors import DataError, MujunError
-from mujun.ingest.importer import SOURCES, import_year
+from mujun.ingest.importer import SOURCES, ImportRefused, ImportResult, import_year
+from mujun.ingest.mapping import parse_corrections
 from mujun.profiles import load_profile
 from mujun.report.html import safe_filename
 from mujun.store import Store
@@ -202,17 +203,37 @@ def _copy(handle: BinaryIO, target: Path, *, max_bytes: int, name: str) -> int:
     return size
 
 
-def set_sources(store: Store, upload: Upload, sources: dict[str, str], /, *, who: str) -> None:
-    """Record which department each file comes from (every file needs one).
+def set_sources(
+    store: Store,
+    upload: Upload,
+    sources: dict[str, str],
+    /,
+    *,
+    maps: list[str],
+    units: list[str],
+    who: str,
+) -> None:
+    """Record which department each file comes from and the user's column and unit corrections.
+
+    Corrections are written as ``mujun import`` takes them: ``表头=字段`` (``--map``) and
+    ``表头或字段=单位`` (``--unit``).
 
     Raises:
-        DataError: a file has no department or an unknown one.
+        DataError: a file has no department or an unknown one, or a correction is malformed.
     """
+    parse_corrections(maps, units)  # refuse a malformed line before anything is read
     missing = [f["name"] for f in upload.files if sources.get(f["stored"]) not in SOURCES]
     if missing:
         msg = f"请为以下 {len(missing)} 个文件选择数据来源：{'、'.join(missing)}。"
         raise DataError(msg)
-    before = {f["name"]: f.get("source") for f in upload.files}
+    before = {
+        **{f["name"]: f.get("source") for f in upload.files},
+        "更正": corrections_of(upload),
+    }
+    said = {"map": maps, "unit": units}
+    (upload.folder / "corrections.json").write_text(
+        json.dumps(said, ensure_ascii=False), encoding="utf-8"
+    )
     files = [{**f, "source": sources[f["stored"]]} for f in upload.files]
     with store.transaction() as con:
         con.execute(
@@ -227,7 +248,7 @@ def set_sources(store: Store, upload: Upload, sources: dict[str, str], /, *, who
         county=upload.county,
         target=f"上传 {upload.upload_id}",
         before=before,
-        after={f["name"]: f["source"] for f in files},
+        after={**{f["name"]: f["source"] for f in files}, "更正": said},
     )
 
 
@@ -281,6 +302,7 @@ def accept(
             "file": f["name"],
             "sha256": st.file_sha256(upload.folder / f["stored"]),
             "source": f["source"],
+            "corrections": corrections_of(upload),
             **next((s for s in upload.summary or [] if s["file"] == f["stored"]), {}),
         }
         for f in upload.files
@@ -335,7 +357,13 @@ def _say(folder: Path, progress: Progress) -> None:
 
 
 def read_files(
-    folder: str, files: list[dict[str, Any]], /, *, profile: str, data_year: int
+    folder: str,
+    files: list[dict[str, Any]],
+    /,
+    *,
+    profile: str,
+    data_year: int,
+    corrections: dict[str, list[str]] | None = None,
 ) -> tuple[str, str, list[dict[str, Any]] | None]:
     """Read an upload's files with the importer; runs in a worker process.
 
@@ -354,9 +382,19 @@ def read_files(
     grouped: dict[str, list[Path]] = {}
     for f in files:
         grouped.setdefault(f["source"], []).append(where / f["stored"])
+    said = corrections or {}
     try:
         settings = load_profile(profile).ingest
-        result = import_year(grouped, year=data_year, settings=settings, progress=step)
+        fixes = parse_corrections(said.get("map", []), said.get("unit", []))
+        try:
+            result = import_year(
+                grouped, year=data_year, settings=settings, progress=step, corrections=fixes
+            )
+        except ImportRefused as exc:  # nothing usable: show how it was read, and why
+            _keep_mappings(where, exc.result)
+            exc.result.failures.write_parquet(where / "failures.parquet")
+            return "failed", str(exc), None
+        _keep_mappings(where, result)
         _say(where, Progress(len(files), len(files), "合并与核对"))
         result.facts.write_parquet(where / "facts.parquet")
         result.failures.write_parquet(where / "failures.parquet")
@@ -374,6 +412,38 @@ def read_files(
             f"读取时出现意外错误（{type(exc).__name__}: {exc}）。请把文件交给技术支持。",
             None,
         )
+
+
+def _keep_mappings(folder: Path, result: ImportResult) -> None:
+    text = json.dumps([m.to_dict() for m in result.mappings], ensure_ascii=False, default=str)
+    temp = folder / ".mappings.json.tmp"
+    temp.write_text(text, encoding="utf-8")
+    temp.replace(folder / "mappings.json")
+
+
+def mappings(upload: Upload, /) -> list[dict[str, Any]]:
+    """How each sheet was read (column → field, unit, evidence), from the last read."""
+    path = upload.folder / "mappings.json"
+    if not path.is_file():
+        return []
+    found: list[dict[str, Any]] = json.loads(path.read_text("utf-8"))
+    for m in found:
+        m["file"] = Path(m["file"]).name[3:]  # stored as "NN_<name>"
+        unread = [c["header"] for c in m["columns"] if c["field"] is None and c["numeric"]]
+        m["warnings"] = [
+            *([f"有数值但未导入的列：{'、'.join(unread)}"] if unread else []),
+            *([f"未找到此类文件通常应有的字段：{'、'.join(m['missing'])}"] if m["missing"] else []),
+        ]
+    return found
+
+
+def corrections_of(upload: Upload, /) -> dict[str, list[str]]:
+    """The column and unit corrections last given for an upload (``map`` and ``unit`` lines)."""
+    path = upload.folder / "corrections.json"
+    if not path.is_file():
+        return {"map": [], "unit": []}
+    said: dict[str, list[str]] = json.loads(path.read_text("utf-8"))
+    return said
 
 
 class Reader:
@@ -399,7 +469,11 @@ class Reader:
         """Read the upload's files (in the worker process unless ``inline``)."""
         (upload.folder / _PROGRESS).unlink(missing_ok=True)
         args = (str(upload.folder), upload.files)
-        options = {"profile": upload.profile, "data_year": upload.data_year}
+        options = {
+            "profile": upload.profile,
+            "data_year": upload.data_year,
+            "corrections": corrections_of(upload),
+        }
         if self.inline:
             self._finish(upload.upload_id, read_files(*args, **options))
             return

@@ -351,3 +351,31 @@ def test_a_kept_download_is_written_afresh_after_a_decision(client: TestClient) 
     after = client.get(f"/runs/{run}/download/csv").content
     assert after != first
     assert "复核" in after.decode("utf-8-sig")
+
+
+def test_the_upload_page_shows_each_column_s_reading_and_takes_corrections(
+    fresh_client: TestClient,
+) -> None:
+    c = fresh_client
+    login(c, "clerk")
+    upload_id = upload_sample(c)
+    sources = {k: v or "land" for k, v in stored_files(c, upload_id).items()}
+    page = read_upload(c, upload_id, sources)
+    assert "各列读作（列对照与单位）" in page
+    assert "土地使用权面积（平方米）" in page
+    assert "用户指定" not in page
+    r = c.post(
+        f"/imports/{upload_id}/read",
+        data={"csrftoken": csrf(c), **{f"source_{k}": v for k, v in sources.items()},
+              "maps": "土地使用权面积（平方米）=area"},
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert "用户指定" in r.text
+    assert "土地使用权面积（平方米）=area" in r.text  # kept in the form for the next read
+    bad = c.post(
+        f"/imports/{upload_id}/read",
+        data={"csrftoken": csrf(c), **{f"source_{k}": v for k, v in sources.items()},
+              "maps": "没有等号"},
+    )  # fmt: skip
+    assert bad.status_code == 400
+    assert "写法不对" in bad.text

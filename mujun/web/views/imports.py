@@ -11,6 +11,7 @@ import datetime as dt
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mujun.ingest.mapping import EVIDENCE_LABELS
 from mujun.profiles import available_profiles
 from mujun.report import write_table
 from mujun.web import permissions as perm
@@ -88,6 +89,9 @@ def upload_page(ctx: Ctx) -> Response:
         problems=problems.head(SHOWN_PROBLEMS).to_dicts(),
         problem_count=problems.height,
         warnings=up.warnings(item).to_dicts(),
+        mappings=up.mappings(item),
+        corrections=up.corrections_of(item),
+        evidence=EVIDENCE_LABELS,
         outcome=outcome,
         file=file,
         files=[f["name"] for f in item.files],
@@ -114,8 +118,10 @@ def read(ctx: Ctx) -> Response:
         msg = f"上传 {item.upload_id} 当前为“{item.status_label}”，不能重新读取。"
         raise up.DataError(msg)
     chosen = {f["stored"]: ctx.param(f"source_{f['stored']}") for f in item.files}
+    maps = [line.strip() for line in ctx.param("maps").splitlines() if line.strip()]
+    units = [line.strip() for line in ctx.param("units").splitlines() if line.strip()]
     with ctx.db.write() as store:
-        up.set_sources(store, item, chosen, who=ctx.who)
+        up.set_sources(store, item, chosen, maps=maps, units=units, who=ctx.who)
     with ctx.db.read() as store:
         fresh = up.get(store, item.upload_id)
     ctx.request.app.state.reader.start(fresh)
