@@ -16,7 +16,7 @@ import polars as pl
 
 from mujun import store as st
 from mujun.engine import score
-from mujun.errors import DataError, StoreError
+from mujun.errors import DataError, MujunError, StoreError
 from mujun.ingest import values
 from mujun.ingest.read import read_sheets
 from mujun.policy import cases
@@ -215,9 +215,16 @@ def _year(store: st.Store, data_year: int, *, profile: Profile) -> _Year:
             pl.lit(None, pl.String).alias("eval_status"), pl.lit(None, pl.String).alias("cohort")
         )
         return _Year(empty, f"{data_year} 年没有事实数据")
-    scored = score(facts, profile=profile, year=evaluation_year).select(
-        "uscc", pl.col("eval_status").cast(pl.String), pl.col("cohort").cast(pl.String)
-    )
+    try:
+        scored = score(facts, profile=profile, year=evaluation_year).select(
+            "uscc", pl.col("eval_status").cast(pl.String), pl.col("cohort").cast(pl.String)
+        )
+    except MujunError as exc:  # the year's facts cannot be scored: say why, count no firm
+        first = str(exc).splitlines()[0]
+        unknown = facts.with_columns(
+            pl.lit(None, pl.String).alias("eval_status"), pl.lit(None, pl.String).alias("cohort")
+        )
+        return _Year(unknown, f"{data_year} 年事实无法按本方案判定参评范围：{first}")
     note = f"{data_year} 年无已认定的评价，按本方案规则判定参评范围"
     return _Year(facts.join(scored, on="uscc", how="left"), note)
 

@@ -143,6 +143,8 @@ def add_steps(store: Store, steps: pl.DataFrame, /, *, who: str) -> pl.DataFrame
         cases = {r["case_id"]: dict(r) for r in known.iter_rows(named=True)}
         problems: list[str] = []
         written: list[dict[str, Any]] = []
+        # NOTE: steps are entered by hand (tens to hundreds at a time) and each depends on the
+        # one before it on the same case, so they are checked in order, one by one.
         for step in steps.iter_rows(named=True):
             problem = _check(step, cases.get(step["case_id"]))
             if problem:
@@ -150,14 +152,17 @@ def add_steps(store: Store, steps: pl.DataFrame, /, *, who: str) -> pl.DataFrame
                 continue
             case = cases[step["case_id"]]
             if step["step"] == "exited":
-                if step["freed_land_mu"] is None:
-                    step["freed_land_mu"] = max((case["land_mu"] or 0.0) - case["land_freed"], 0.0)
-                    step["note"] = _join(step["note"], "腾出用地按核定时用地面积计")
-                if step["freed_energy_tce"] is None:
-                    step["freed_energy_tce"] = max(
-                        (case["energy_tce"] or 0.0) - case["energy_freed"], 0.0
-                    )
-                    step["note"] = _join(step["note"], "腾出用能按核定时综合能耗计")
+                for col, held, freed, name in (
+                    ("freed_land_mu", "land_mu", "land_freed", "用地面积"),
+                    ("freed_energy_tce", "energy_tce", "energy_freed", "综合能耗"),
+                ):
+                    if step[col] is not None:
+                        continue
+                    if case[held] is None:
+                        step["note"] = _join(step["note"], f"核定时{name}未知，腾出量未填")
+                    else:
+                        step[col] = max(case[held] - case[freed], 0.0)
+                        step["note"] = _join(step["note"], f"腾出量按核定时{name}计")
             case["status"] = step["step"]
             case["last_year"] = step["year"]
             case["land_freed"] += step["freed_land_mu"] or 0.0
