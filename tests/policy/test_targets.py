@@ -127,6 +127,39 @@ def test_utility_is_left_out_even_where_the_scope_has_all_industries(tmp_path: P
     assert row(got, "规上工业亩均税收", 目标年度=2023)["实际值"] == 16.67
 
 
+# A 规上 wholesaler (5171, out of every seed's scope): counted, it would move 亩均税收 16.67 →
+# 20.59, 劳动生产率 22.86 → 23.61, R&D 2.00 % → 0.57 % (seed_rules 000 #6, 002 #5, 003 #3).
+WHOLESALER: dict[str, Any] = {
+    "industry_code": "5171", "land_mu": 20.0, "tax_wan": 1000.0, "value_added_wan": 1000.0,
+    "employees": 20.0, "revenue_wan": 50000.0, "rd_wan": 0.0, "output_wan": 0.0,
+    "energy_tce": 10.0, "high_tech": False, "utility": False, "park": "经开区",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "expected"),
+    [
+        ("lishui", "规上工业亩均税收", 16.67),
+        ("lishui", "全员劳动生产率", 22.86),
+        ("lishui", "规上企业R&D经费支出占主营业务收入比重", 2.0),
+        ("fenghua", "规上工业亩均税收", 16.67),
+        ("fenghua", "规上工业增加值率", 32.0),
+        ("ruian", "规上工业亩均增加值", 106.67),
+        ("ruian", "规上工业企业研发经费占营业收入比重", 2.0),
+    ],
+)
+def test_an_out_of_scope_wholesaler_is_not_counted(
+    tmp_path: Path, name: str, label: str, expected: float
+) -> None:
+    profile = load_profile(name)
+    cols = {k: [*v, WHOLESALER[k]] for k, v in MANUFACTURERS.items()}
+    f = facts(4, **cols).with_columns(pl.lit(2023).alias("year"))
+    db = tmp_path / "db.duckdb"
+    publish(db, profile, {2023: f})
+    got = targets(db, profile).filter(pl.col("指标") == label).sort("目标年度")
+    assert got.item(0, "实际值") == expected
+
+
 # ---- shapes: count, share, total growth, reduction, per-year, park ---- #
 SHAPES: list[dict[str, Any]] = [
     {"kind": "count", "label": "亿元以上企业", "unit": "家", "year": 2023, "value": 3,
