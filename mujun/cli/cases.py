@@ -67,13 +67,17 @@ def open_cases(
     inputs: Annotated[
         Path | None, typer.Option(help="Per-firm extra inputs (e.g. land-use-tax arrears).")
     ] = None,
+    inspections: Annotated[
+        Path | None,
+        typer.Option(help="Inspection findings that must be rectified (执法检查需整改企业)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Confirm (核定) the year's watch-list entries as cases; open cases are not duplicated."""
+    """Confirm (核定) the year's rectification-list entries as cases, never twice while open."""
     prof = for_year(load_profile(profile), year)
     warn_period(prof, year, levers=True)
     with Store.open(db) as store:
-        ctx = load_context(store, year=year, profile=prof, inputs=inputs)
+        ctx = load_context(store, year=year, profile=prof, inputs=inputs, inspections=inspections)
         opened, skipped = open_from_lists(ctx, who=who, lists=tuple(lists or ()))
     summary = (
         pl.concat([opened.select("list_label", pl.lit("新核定").alias("结果")),
