@@ -20,6 +20,7 @@ from mujun.errors import DataError, MujunError, StoreError
 from mujun.ingest import values
 from mujun.ingest.read import read_sheets
 from mujun.policy import cases
+from mujun.profiles._base import expand_divisions
 from mujun.profiles.conditions import all_of
 from mujun.profiles.levers import Population, Target
 from mujun.profiles.models import Profile
@@ -161,10 +162,11 @@ def evaluate_targets(
 ) -> pl.DataFrame:
     """One row per target, plan year and 范围 (see ``_OUTPUT``) for an evaluation year.
 
-    The actual value is the evaluation's data year; progress is (actual − base) ÷ (target −
-    base) for levels with a base, actual ÷ target otherwise (target ÷ actual for "at most"
-    levels); the gap is what remains (0 once met). Values are rounded to the target's
-    published precision (2 decimals) before they are compared, as an official reads them.
+    The actual value is the evaluation's data year's, or a past plan year's own; progress is
+    (actual − base) ÷ (target − base) for levels with a base, actual ÷ target otherwise (target
+    ÷ actual for "at most" levels, actual ÷ target for changes); the gap is what remains (0
+    once met). Values are rounded to the published precision (2 decimals) before they are
+    compared, as an official reads them. ``regional`` is `read_regional`'s table.
 
     Raises:
         StoreError: the year is not published or the profile has no targets.
@@ -231,8 +233,6 @@ def _year(store: st.Store, data_year: int, *, profile: Profile) -> _Year:
 
 def _codes_match(specs: tuple[str, ...]) -> pl.Expr:
     """True where the firm's industry code starts with one of the codes the specs expand to."""
-    from mujun.profiles._base import expand_divisions  # noqa: PLC0415 - keep the import local
-
     digits = pl.col("industry_code").str.extract(r"^\s*[A-Za-z]?(\d+)", 1)
     return pl.any_horizontal(digits.str.starts_with(c) for c in expand_divisions(specs)).fill_null(
         value=False
