@@ -337,8 +337,16 @@ def _regional_values(
     lacking = [n for n in names if n not in found]
     if lacking:
         return empty, f"区域指标表缺少 {year} 年的 {'、'.join(lacking)}"
-    units = rows.group_by("indicator").agg(pl.col("unit").first())
-    unit = dict(units.iter_rows())
+    units = rows.group_by("indicator").agg(pl.col("unit").unique().sort())
+    mixed = units.filter(pl.col("unit").list.len() > 1)
+    if mixed.height:
+        name, found = mixed.row(0)
+        msg = (
+            f"区域指标 {name!r}（{year} 年）在不同范围用了不同单位 {found}。\n"
+            "Hint: 统一单位后重新运行。"
+        )
+        raise DataError(msg)
+    unit = {name: found[0] for name, found in units.iter_rows()}
     if t.denominator is None and unit[t.indicator] != t.unit:
         msg = (
             f"区域指标 {t.indicator!r}（{year} 年）的单位是 {unit[t.indicator]!r}，"

@@ -328,3 +328,13 @@ def test_targets_cli_reads_the_regional_table_and_writes_every_column(
         rd = written.filter((pl.col("指标") == "R&D投入强度") & (pl.col("目标年度") == 2023))
         assert rd.item(0, "实际值") == 2.1
     assert out.is_file()
+
+
+def test_a_regional_figure_with_two_units_across_parks_is_refused(tmp_path: Path) -> None:
+    profile = load_profile("shizuishan")
+    db = tmp_path / "db.duckdb"
+    publish(db, profile, {2023: frame(2023)})
+    path = regional_file(tmp_path, [(2023, "园区工业亩均投资强度", 170, "万元/亩", "", "经开区"),
+                                    (2023, "园区工业亩均投资强度", 1.7, "亿元/亩", "", "高新区")])  # fmt: skip
+    with pytest.raises(DataError, match="不同单位"):
+        targets(db, profile, regional=read_regional(path))
