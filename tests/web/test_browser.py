@@ -123,6 +123,13 @@ def test_a_clerk_runs_the_year_in_the_browser(  # noqa: PLR0915 - one walk, step
         page.get_by_role("heading", name="读取结果（每个文件：读取 = 接收 + 拒绝 + 跳过）")
     ).to_be_visible(timeout=60_000)
     shot("读取结果与问题行")
+    # and a column: the land area is read as area by the clerk's say-so (evidence 用户指定)
+    page.get_by_label("列对照（每行一条：表头=字段，字段可写中文名；写“忽略”则不导入该列）").fill(
+        "土地使用权面积（平方米）=area"
+    )
+    page.get_by_role("button", name="按修改后的来源和更正重新读取").click()
+    expect(page.get_by_text("用户指定").first).to_be_visible(timeout=60_000)
+    shot("列对照更正后")
     page.get_by_role("button", name="接收入库（作为数据年度 2023 的一个批次）").click()
     expect(page.get_by_role("heading", name="2024 年度工作台")).to_be_visible()
     shot("年度工作台_已导入")

@@ -13,6 +13,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -116,11 +117,23 @@ def download(ctx: Ctx) -> Response:
                        ensure_ascii=False).encode()
         ).hexdigest()[:32]  # fmt: skip
         kept = cache / key
-        if not kept.is_dir():
-            _write(kept, label=label, ext=ext, writer=writer, township=township, store=store,
-                   view=scoped(ops.year_view(store, run_id), ctx.user, store, run_id))  # fmt: skip
+        with _writing(key):  # one request writes a file; the others wait and send it
+            if not kept.is_dir():
+                view = scoped(ops.year_view(store, run_id), ctx.user, store, run_id)
+                _write(kept, label=label, ext=ext, writer=writer, township=township,
+                       store=store, view=view)  # fmt: skip
     written = next(kept.iterdir())
     return FileResponse(written, headers={"Content-Disposition": _disposition(written.name)})
+
+
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _writing(key: str) -> threading.Lock:
+    """The lock of one kept file (so twenty clients asking at once write it once)."""
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, threading.Lock())
 
 
 def _write(
