@@ -210,7 +210,9 @@ def test_import_command_writes_facts_and_report(tmp_path: Path) -> None:
     import openpyxl  # noqa: PLC0415
 
     book = openpyxl.load_workbook(report)
-    assert book.sheetnames == ["文件汇总", "问题行", "企业数据来源", "合理性检查"]
+    assert book.sheetnames == [
+        "文件汇总", "列对照", "问题行", "企业数据来源", "合理性检查", "用户更正",
+    ]  # fmt: skip
     assert [c.value for c in book["文件汇总"][1]][:4] == ["文件", "工作表", "数据类别", "读取行数"]
     empty = runner.invoke(app, ["import", "--year", "2023", "--out", str(tmp_path / "x.parquet")])
     assert empty.exit_code != 0 and "No files given" in str(empty.exception)

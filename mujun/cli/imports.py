@@ -23,6 +23,8 @@ def store_import(result: ImportResult, *, db: Path, data_year: int, who: str) ->
             "accepted": a,
             "rejected": j,
             "skipped": k,
+            "mapping": result.mapping_for(f, sheet),
+            "corrections": list(result.corrections),
         }
         for f, sheet, kind, r, a, j, k in result.files.select(
             "file", "sheet", "source", "rows_read", "accepted", "rejected", "skipped"

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -84,6 +85,11 @@ class ImportResult:
         f = self.files
         return bool((f["rows_read"] == f["accepted"] + f["rejected"] + f["skipped"]).all())
 
+    def mapping_for(self, file: str, sheet: str | None) -> dict[str, Any] | None:
+        """A sheet's column mapping as plain data (for the batch record), None if not read."""
+        found = next((m for m in self.mappings if m.file == file and m.sheet == sheet), None)
+        return None if found is None else found.to_dict()
+
 
 class ImportRefused(DataError):  # noqa: N818 - a refusal, named as officials say it
     """A file gave no usable row: nothing is stored.
@@ -148,9 +154,15 @@ def _read_file(
             if got is not None:
                 out.append(got)
                 break
-    if not out:
-        raise _not_this_source(source, path, sheets, spec, found=[])
-    out = _purpose(source, path, out, sheets, spec)
+    try:
+        if not out:
+            raise _not_this_source(source, path, sheets, spec, found=[])
+        out = _purpose(source, path, out, sheets, spec)
+    except DataError as error:
+        if corrections:
+            said = "；".join(corrections.described())
+            raise DataError(f"{error}\n（已应用的更正：{said}）") from None
+        raise
     return _sheet_roles(out, year)
 
 
@@ -207,11 +219,11 @@ def _user_units(
         target = norm(key)
         for name, header in layout.headers.items():
             base_header = norm(split_unit(header.replace(" ", ""))[0])
-            if target not in (norm(header), base_header, norm(name)) and resolve_target(
-                key, {_base(name): fields[name]}, {}
-            ) != _base(name):
+            own = {_base(name): fields[name]} if name in fields else {}
+            named = target in (norm(header), base_header, norm(name))
+            if not named and resolve_target(key, own, {}) != _base(name):
                 continue
-            family = fields[name].unit
+            family = fields[name].unit if name in fields else None
             if family is None:
                 msg = f"--unit {key}={unit}：列“{header}”不是需要单位的数值列。"
                 raise DataError(msg)

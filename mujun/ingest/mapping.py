@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import polars as pl
+
 from mujun.errors import DataError
 from mujun.ingest.headers import MONTH, PART, norm
 from mujun.ingest.spec import FieldSpec, Spec
@@ -109,6 +111,36 @@ class SheetMapping:
         if self.missing:
             out.append(f"未找到此类文件通常应有的字段：{'、'.join(self.missing)}")
         return out
+
+
+def mapping_frame(mappings: Sequence[SheetMapping], /) -> pl.DataFrame:
+    """Every sheet's columns, one row each: what became of it, in which unit, on what evidence."""
+    rows = [
+        {
+            "file": Path(m.file).name, "sheet": m.sheet, "source": m.source_label,
+            "header_row": m.header_row, "column": c.column, "header": c.header,
+            "field": c.field, "meaning": c.label, "unit": c.unit,
+            "evidence": EVIDENCE_LABELS[c.evidence] if c.field else "",
+            "unit_evidence": EVIDENCE_LABELS[c.unit_evidence] if c.unit else "",
+            "numeric": "有数值，未导入" if c.numeric else "",
+        }
+        for m in mappings
+        for c in m.columns
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=MAPPING_SCHEMA)
+
+
+MAPPING_SCHEMA = pl.Schema({
+    "file": pl.String(), "sheet": pl.String(), "source": pl.String(), "header_row": pl.Int64(),
+    "column": pl.String(), "header": pl.String(), "field": pl.String(), "meaning": pl.String(),
+    "unit": pl.String(), "evidence": pl.String(), "unit_evidence": pl.String(),
+    "numeric": pl.String(),
+})  # fmt: skip
+MAPPING_HEADERS = {
+    "header_row": "表头行", "header": "表头", "unit": "单位", "field": "字段", "meaning": "含义",
+    "evidence": "识别依据", "unit_evidence": "单位依据", "numeric": "提示",
+}  # fmt: skip
+"""Chinese headers of `mapping_frame` beyond those the import report already has."""
 
 
 def field_label(name: str, spec: Spec, fields: Mapping[str, FieldSpec]) -> str:

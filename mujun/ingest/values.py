@@ -6,8 +6,8 @@ separators and ``(x)`` negatives for numbers, ISO / Chinese / compact / Excel-se
 ``2023年1月`` style periods, 是/否 for flags. A cell that is present but does not parse gives
 null, and the caller reports it with `problem`.
 
-Text cells lose zero-width characters (U+200B–U+200D, U+2060, BOM) and non-breaking spaces, and
-Excel's text-forcing wrappers ``="0001"`` and a leading ``'``. Amounts may carry a currency sign
+Zero-width characters (U+200B–U+200D, U+2060, BOM) and non-breaking spaces count as spaces;
+IDs also lose Excel's text-forcing wrappers ``="0001"`` and a leading ``'`` (`uscc.normalise`). Amounts may carry a currency sign
 (``¥1,234.00``), spaces inside (``1 234.5``) or a trailing ``元``; the importer checks that a
 ``元`` written in the cells agrees with the column's unit (``12万元`` stays unreadable).
 
@@ -57,10 +57,10 @@ def text(expr: pl.Expr) -> pl.Expr:
     clean = (
         expr.cast(pl.String)
         .str.normalize("NFKC")
-        .str.replace_all(r"[\u200b-\u200d\u2060\ufeff]", "")
-        .str.replace_all(r"[\u3000\u00a0]", " ")
+        # NOTE: zero-width characters become spaces like NBSP: names are matched without
+        # whitespace and numbers and IDs drop it, so no cell changes meaning.
+        .str.replace_all(r"[\u3000\u00a0\ufeff\u200b-\u200d\u2060]", " ")
         .str.strip_chars()
-        .str.replace(r'^="(.*)"$', "$1")
     )
     return pl.when(~clean.is_in(MISSING_MARKERS)).then(clean)
 
