@@ -7,9 +7,10 @@ separators and ``(x)`` negatives for numbers, ISO / Chinese / compact / Excel-se
 null, and the caller reports it with `problem`.
 
 Zero-width characters (U+200B–U+200D, U+2060, BOM) and non-breaking spaces count as spaces;
-IDs also lose Excel's text-forcing wrappers ``="0001"`` and a leading ``'`` (`uscc.normalise`). Amounts may carry a currency sign
-(``¥1,234.00``), spaces inside (``1 234.5``) or a trailing ``元``; the importer checks that a
-``元`` written in the cells agrees with the column's unit (``12万元`` stays unreadable).
+IDs also lose Excel's text-forcing wrappers ``="0001"`` and a leading ``'`` (`uscc.normalise`).
+Amounts may carry a currency sign (``¥1,234.00``), spaces inside (``1 234.5``) or a trailing
+``元``; the importer checks that a ``元`` written in the cells agrees with the column's unit
+(``12万元`` stays unreadable).
 
 Dates: a time after the day is dropped (``2024/01/05 10:23:11``). A two-digit year
 (``24/1/5``) is refused as ambiguous, never read as year 24 or guessed as 2024. A partial date
