@@ -17,7 +17,7 @@ from mujun.errors import DataError
 from mujun.ingest import values
 from mujun.ingest.read import read_sheets
 from mujun.policy import load_context
-from mujun.policy.cases import open_from_lists
+from mujun.policy.cases import open_from_lists, totals
 from mujun.profiles import load_profile
 from mujun.profiles.periods import for_year
 from mujun.report import write_table, write_workbook
@@ -182,6 +182,39 @@ def list_cases(
         else:
             write_table(case_rows.rename(_HEADERS, strict=False), out_path)
         out.print(f"整治案件 / cases: {out_path}", markup=False)
+
+
+@cases_app.command("progress")
+def progress(
+    first: Annotated[int, typer.Option("--from", help="First year counted (plan start).")],
+    last: Annotated[int, typer.Option("--to", help="Last year shown.")],
+    list_id: Annotated[
+        list[str] | None, typer.Option("--list", help="Only these lists (repeat; default all).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Year by year since the plan's start: cases confirmed, done, share done, land and energy."""
+    if last < first:
+        raise DataError(f"--to {last} 早于 --from {first}。")
+    with Store.open(db, read_only=True) as store:
+        rows = [
+            totals(store, lists=tuple(list_id or ()), first_year=first, last_year=y).with_columns(
+                pl.lit(y).alias("year")
+            )
+            for y in range(first, last + 1)
+        ]
+    table = pl.concat(rows).select(
+        pl.col("year").alias("截至年度"),
+        pl.col("opened").alias("累计核定（家）"),
+        pl.col("planned").alias("制定方案（家）"),
+        pl.col("rectified").alias("整治提升销号（家）"),
+        pl.col("exited").alias("淘汰（家）"),
+        pl.col("done").alias("完成（淘汰或销号，家）"),
+        pl.col("done_share").round(1).alias("完成比例（%）"),
+        pl.col("freed_land_mu").alias("累计腾出用地（亩）"),
+        pl.col("freed_energy_tce").alias("累计腾出用能（吨标准煤）"),
+    )
+    print_frame(table, f"整治进度（{first} 年起累计）")
 
 
 def _code(name: str) -> str:

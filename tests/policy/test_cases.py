@@ -178,3 +178,15 @@ def test_cases_cli_open_step_list(db: Path, tmp_path: Path) -> None:
     with mstore.Store.open(db, read_only=True) as s:
         statuses = sc.case_table(s).sort("case_id").get_column("status").to_list()
     assert statuses == ["planned", "exited", "planned", "confirmed"]
+
+
+def test_progress_year_by_year(db: Path) -> None:
+    record(db, step(1, "exited", 2024), step(2, "planned", 2024))
+    record(db, step(2, "rectifying", 2025, freed_land_mu=1.5), step(2, "closed", 2025))
+    done = CliRunner().invoke(app, ["cases", "progress", "--from", "2024", "--to", "2025",
+                                    "--db", str(db)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    with mstore.Store.open(db, read_only=True) as s:
+        by_year = [totals(s, first_year=2024, last_year=y) for y in (2024, 2025)]
+    assert [t.item(0, "done_share") for t in by_year] == [25.0, 50.0]
+    assert [t.item(0, "freed_land_mu") for t in by_year] == [10.0, 11.5]
