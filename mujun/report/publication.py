@@ -61,10 +61,10 @@ def load_year(
         StoreError: nothing matches (the message lists the year's runs and what to do).
     """
     chosen = st.select_run(store, year, run=run, state=state)
-    results = _final(st.selected_results(store, chosen))
     run_id = chosen.run_id
     info = st.run_info(store, run_id)
     profile = Profile.model_validate(json.loads(info["profile_json"]))
+    results = _ranked_gap_only(_final(st.selected_results(store, chosen)), profile)
     items = store.frame(f"SELECT * EXCLUDE (run_id) FROM result_items WHERE run_id = {run_id}")
     facts = store.frame(
         f"SELECT * EXCLUDE (batch_id) FROM facts WHERE batch_id = {int(info['batch_id'] or -1)}"
@@ -115,6 +115,26 @@ def _final(results: pl.DataFrame) -> pl.DataFrame:
         .then(pl.concat_str([why, objection], ignore_nulls=True))
         .alias("adjustment_reason"),
     )  # fmt: skip
+
+
+def _ranked_gap_only(results: pl.DataFrame, profile: Profile) -> pl.DataFrame:
+    """The score gap belongs to the class the ranking gave, and to no other.
+
+    A firm whose class a rule set (an override, a veto) has no gap either; the class above its
+    own is still named.
+    """
+    labels = profile.classification.labels
+    above = {labels[i]: labels[i - 1] for i in range(1, len(labels))}
+    by_rule = pl.col("class_computed").is_not_null() & (
+        pl.col("class_label") != pl.col("class_computed")
+    )
+    return results.with_columns(
+        pl.when(by_rule)
+        .then(pl.col("class_label").replace_strict(above, default=None, return_dtype=pl.String))
+        .otherwise(pl.col("next_class"))
+        .alias("next_class"),
+        pl.when(~by_rule).then(pl.col("gap_to_next")).alias("gap_to_next"),
+    )
 
 
 # ---- sheets ---- #

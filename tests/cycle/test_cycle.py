@@ -14,6 +14,7 @@ from mujun import cycle, load_profile, score
 from mujun import store as st
 from mujun.cli import app
 from mujun.errors import DataError, StoreError
+from mujun.report.publication import load_year
 from mujun.store import Store
 from mujun.testing import make_facts
 
@@ -362,3 +363,27 @@ def test_keeping_a_class_the_engine_now_gives_records_nothing_more(store: Store)
     assert store.first_row("SELECT count(*) FROM adjustments") == before
     assert store.first_row("SELECT status FROM adjustment_reviews") == ("kept",)
     assert _final_class(store, moved.run_id, firm) == "B"
+
+
+def test_a_class_set_by_a_rule_or_a_decision_has_no_score_gap(store: Store) -> None:
+    tiantai = load_profile("tiantai")
+    cycle.import_batch(store, facts=make_facts(2000, seed=4, year=2023), sources=[], who="t")
+    run = cycle.score_year(store, year=2024, profile=tiantai, who="t").run_id
+    view = load_year(store, 2024, state="draft")
+    vetoed = view.results.filter(pl.col("override_rule").is_not_null())
+    assert vetoed.height and set(vetoed.get_column("class_label")) == {"D"}
+    assert vetoed.get_column("gap_to_next").is_null().all()
+    assert set(vetoed.get_column("next_class")) == {"C"}
+    firm = _middle(store, run, "C")
+    cycle.adjust(store, year=2024, uscc=firm, to_class="A", reason="x", who="t")
+    row = load_year(store, 2024, state="draft").results.filter(pl.col("uscc") == firm)
+    assert row.select("class_label", "class_name", "next_class", "gap_to_next").row(0) == (
+        "A",
+        tiantai.class_names()["A"],
+        None,
+        None,
+    )
+    ranked = view.results.filter(
+        (pl.col("class_label") == pl.col("class_engine")) & (pl.col("class_label") == "B")
+    )
+    assert ranked.get_column("gap_to_next").is_not_null().all(), "the ranking's own gap stays"
