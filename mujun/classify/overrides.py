@@ -17,6 +17,11 @@ from mujun.profiles.models import ClassRule, Profile
 from mujun.schema import Col
 from mujun.score.cohorts import SPECIAL_LABEL, label_enum
 
+_INDEX = "_final_index"
+"""Working column: the class index after the rules applied so far (null: no class)."""
+_FIRED = "_fired_"
+"""Working columns ``_fired_<i>``: rule i changed the firm's class."""
+
 
 def _apply(rule: ClassRule, index: pl.Expr, target: int) -> pl.Expr:
     match rule.kind:
@@ -37,22 +42,26 @@ def add_final_class(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     computed = pl.when(status == "graded_as").then(graded_as).otherwise(pl.col("_class_index"))
     has_class = status.is_in(["ranked", "graded_as"])
 
-    index = computed
+    # NOTE: the class index after each rule is a working column; as one nested expression each
+    # rule referred to the previous state several times and the plan grew geometrically.
+    lf = lf.with_columns(computed.alias(_INDEX))
+    index = pl.col(_INDEX)
     rules = (*profile.overrides, *profile.vetoes)
     ungraded = status == "ungraded"
-    fired: list[pl.Expr] = []
-    for rule in rules:
+    fired = [pl.col(f"{_FIRED}{i}") for i in range(len(rules))]
+    for i, rule in enumerate(rules):
         moved = _apply(rule, index, position[rule.to])
         # A rule acts on a firm with a class, or on an ungraded (T) firm where the rule reaches
         # it; once a rule has given an ungraded firm a class, later rules (vetoes) act on it.
-        reach = has_class | index.is_not_null() | (ungraded & rule.reaches_ungraded)
+        reach = index.is_not_null() | (ungraded & rule.reaches_ungraded)
         changed = (
             pl.when(index.is_null()).then(pl.lit(rule.kind == "set")).otherwise(moved != index)
         )
-        fires = reach & all_of(rule.when) & changed
-        fired.append(fires)
-        index = pl.when(fires).then(moved).otherwise(index)
-    graded = has_class | index.is_not_null()
+        fires = (reach & all_of(rule.when) & changed).fill_null(value=False)
+        lf = lf.with_columns(
+            fires.alias(f"{_FIRED}{i}"), pl.when(fires).then(moved).otherwise(index).alias(_INDEX)
+        )
+    graded = index.is_not_null()
 
     label_of = dict(enumerate(cls.labels))
     labels = label_enum(profile)
@@ -66,7 +75,7 @@ def add_final_class(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         final.alias(Col.CLASS),
         joined_text([r.id for r in rules], fired).alias(Col.OVERRIDE_ID),
         joined_text([r.reason for r in rules], fired).alias(Col.OVERRIDE_REASON),
-    )
+    ).drop(_INDEX, *(f"{_FIRED}{i}" for i in range(len(rules))))
     return out.with_columns(
         pl.col(Col.CLASS)
         .replace_strict(
