@@ -15,8 +15,8 @@ app = typer.Typer(
 profiles_app = typer.Typer(help="List, show and validate region profiles.", no_args_is_help=True)
 app.add_typer(profiles_app, name="profiles")
 
-db_app = typer.Typer(help="The snapshot database: version and upgrades.", no_args_is_help=True)
-snapshot_app = typer.Typer(help="Export or import one run as Parquet.", no_args_is_help=True)
+db_app = typer.Typer(help="数据库：schema 版本与升级。", no_args_is_help=True)
+snapshot_app = typer.Typer(help="把一次运行导出或导入为 Parquet 文件。", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(snapshot_app, name="snapshot")
 
