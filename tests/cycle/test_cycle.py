@@ -387,3 +387,31 @@ def test_a_class_set_by_a_rule_or_a_decision_has_no_score_gap(store: Store) -> N
         (pl.col("class_label") == pl.col("class_engine")) & (pl.col("class_label") == "B")
     )
     assert ranked.get_column("gap_to_next").is_not_null().all(), "the ranking's own gap stays"
+
+
+def test_review_through_the_cli(tmp_path: Path) -> None:
+    db = str(tmp_path / "r.duckdb")
+    facts = _facts()
+    with Store.open(db) as opened:
+        first = _scored(opened, facts)
+        firm = _middle(opened, first.run_id, "C")
+        cycle.adjust(opened, year=2024, uscc=firm, to_class="B", reason="在建项目", who="a")
+        cycle.import_batch(
+            opened, facts=_with_land(facts, firm, 0.1), sources=[], data_year=2023, who="t"
+        )
+    runner = CliRunner()
+    scored = runner.invoke(app, ["run", "--year", "2024", "--profile", "zhejiang_baseline",
+                                 "--db", db])  # fmt: skip
+    assert scored.exit_code == 0 and "待决定 1 项" in scored.output.replace("\n", "")
+    status = runner.invoke(app, ["status", "--year", "2024", "--db", db])
+    assert "mujun review" in status.output.replace("\n", "")
+    vague = runner.invoke(app, ["review", "--year", "2024", "--firm", firm, "--db", db])
+    assert vague.exit_code != 0 and "--keep" in str(vague.exception)
+    kept = runner.invoke(
+        app, ["review", "--year", "2024", "--firm", firm.lower(), "--keep", "--db", db]
+    )
+    assert kept.exit_code == 0 and "继续适用" in kept.output
+    decided = runner.invoke(app, ["final", "--year", "2024", "--db", db])
+    assert decided.exit_code == 0, decided.output
+    with Store.open(db, read_only=True) as opened:
+        assert _final_class(opened, 2, firm) == "B"
