@@ -257,15 +257,23 @@ def thresholds(ctx: Context, rule: ThresholdList) -> pl.DataFrame:
         applies = limit.is_not_null()
         breaches.append(pl.when(applies).then(breached.fill_null(False)))
         sign = pl.when(low).then(pl.lit("≤")).otherwise(pl.lit("≥"))
+        verdict = (
+            pl.when(value.is_null())
+            .then(pl.lit("数据缺失"))
+            .when(breached)
+            .then(pl.lit("未达标"))
+            .otherwise(pl.lit("达标"))
+        )
         texts.append(
             pl.when(applies).then(
                 pl.format(
-                    "{} {} {}（{} {}）",
+                    "{} {} {}（标准：{} {} 为未达标；{}）",
                     pl.lit(cn),
                     show(value, digits),
                     pl.lit(unit),
                     sign,
                     show(limit, None),
+                    verdict,
                 )
             )
         )
@@ -276,13 +284,15 @@ def thresholds(ctx: Context, rule: ThresholdList) -> pl.DataFrame:
         hit = pl.any_horizontal(b.fill_null(False) for b in breaches)
     hit = hit & pl.any_horizontal(given) if given else pl.lit(False)
     listed = firms.filter(pl.col("_row").is_not_null() & hit.fill_null(False))
-    county_of = dict(enumerate(t.county for t in rule.table))
-    industry_of = dict(enumerate(t.industry for t in rule.table))
+    county_of = dict(enumerate("各地" if t.county == "*" else t.county for t in rule.table))
+    industry_of = dict(
+        enumerate("各行业" if t.industry == "*" else f"行业 {t.industry}" for t in rule.table)
+    )
     size_of = dict(
-        enumerate({"*": "*", "above": "规上", "below": "规下"}[t.size] for t in rule.table)
+        enumerate({"*": "规上规下", "above": "规上", "below": "规下"}[t.size] for t in rule.table)
     )
     row_name = pl.format(
-        "适用 {}/{}/{}",
+        "适用标准：{}、{}、{}",
         *(
             pl.col("_row").replace_strict(m, return_dtype=pl.String)
             for m in (county_of, industry_of, size_of)

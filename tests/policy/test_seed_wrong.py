@@ -172,7 +172,8 @@ def test_lishui_high_energy_list_takes_below_scale_firms(tmp_path: Path) -> None
     text = rows.filter(
         (pl.col("name") == "规下5亩") & (pl.col("rule_id") == "high_energy_low_efficiency")
     ).item(0, "inputs")
-    assert "单位营业收入能耗 0.5 吨标准煤/万元（≥ 0.1）" in text and "规下" in text
+    assert "单位营业收入能耗 0.5 吨标准煤/万元（标准：≥ 0.1 为未达标；未达标）" in text
+    assert "适用标准：各地、各行业、规下" in text
 
 
 # ---- 6 and 11. Tiantai override reaches a T firm; firm age by the calendar ---- #
