@@ -41,6 +41,12 @@ SOURCE_LABELS = {
     "emissions": "生态环境（排放）",
     "register": "企业名录",
 }
+KIND_LABELS = {
+    **SOURCE_LABELS,
+    "tax_detail": "税务（纳税明细）",
+    "tax_wide": "税务（分税种汇总）",
+}
+"""How the importer read a sheet (the tax source has two layouts) → Chinese."""
 _GUESSES = (
     ("tax", ("tax", "税")),
     ("stats", ("stat", "统计", "规上")),

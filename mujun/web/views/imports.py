@@ -85,6 +85,7 @@ def upload_page(ctx: Ctx) -> Response:
         title=f"数据导入：上传 {item.upload_id}",
         u=item,
         sources=up.SOURCE_LABELS,
+        kinds=up.KIND_LABELS,
         progress=ctx.request.app.state.reader.progress(item),
         problems=problems.head(SHOWN_PROBLEMS).to_dicts(),
         problem_count=problems.height,
