@@ -82,6 +82,9 @@ class SheetContext:
     """The file's hidden sheets: not read."""
     notes: tuple[str, ...] = ()
     """How the file was read, for the report (hidden sheets skipped, merged cells filled…)."""
+    coded_rows: int = 0
+    """Rows among the sheet's first 200 holding a USCC-shaped cell: a sheet with such rows
+    holds firm data, so one whose header is not recognised must be refused, not passed over."""
 
     @property
     def unit_hint(self) -> str | None:
@@ -195,6 +198,17 @@ def unit_hints(lines: list[str], where: str) -> list[UnitHint]:
             if not any(h.unit == unit for h in out):
                 out.append(UnitHint("", unit, where, line))
     return out
+
+
+def coded_rows(grid: pl.DataFrame, rows: int = 200) -> int:
+    """Rows among the first ``rows`` with a cell shaped like a USCC."""
+    head = grid.head(rows)
+    if head.width == 0:
+        return 0
+    cells = head.select(pl.all().cast(pl.String).str.normalize("NFKC").str.strip_chars())
+    found = pl.any_horizontal(pl.col(c).str.to_uppercase().str.contains(_USCC.pattern)
+                              for c in cells.columns)  # fmt: skip
+    return int(cells.select(found.fill_null(False).sum()).item())
 
 
 def transposed(grid: pl.DataFrame) -> tuple[int, int, str] | None:

@@ -390,5 +390,6 @@ def _surround(sheet: RawSheet) -> RawSheet:
         sheet.context, role=role, month=month, year=year, title_lines=tuple(titles),
         conditions=tuple(_grid.conditions(titles)), footnotes=tuple(footnotes),
         unit_hints=tuple(hints),
+        coded_rows=_grid.coded_rows(sheet.grid),
     )  # fmt: skip
     return replace(sheet, context=context, skipped=skipped)

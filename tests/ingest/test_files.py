@@ -353,3 +353,9 @@ def test_units_stated_outside_the_header_in_several_ways(
     rows += [[], [footnote]] if footnote else []
     result = run(land=workbook(tmp_path / "地.xlsx", [("用地", rows)]))
     assert fact(result, U[0], "land_mu") == pytest.approx(expected)
+
+
+def test_sheets_holding_firm_codes_are_counted(tmp_path: Path) -> None:
+    rows = [["代码", "名称"], [U[0], "甲"], [f" {U[1].lower()} ", "乙"]]
+    path = workbook(tmp_path / "表.xlsx", [("数据", rows), ("说明", [["填表说明"]])])
+    assert [s.context.coded_rows for s in read_sheets(path)] == [2, 0]
