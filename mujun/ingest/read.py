@@ -220,6 +220,38 @@ def _read_xls(path: Path) -> list[RawSheet]:
 
 def _read_biff5(path: Path) -> list[RawSheet]:
     book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    note = f"Excel 5.0/95（BIFF5）工作簿，按代码页 {book.codepage}（{book.encoding}）解码"
+    sheets, hidden, merges = _biff5_sheets(book)
+    if book.encoding not in _CJK_ENCODINGS and _latin_text(sheets):
+        # NOTE: the code page is missing or Western while the bytes are Chinese text; GBK is
+        # used only when it turns every such string into Chinese, and this is said.
+        try:
+            book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True,
+                                      encoding_override="gbk")  # fmt: skip
+            sheets, hidden, merges = _biff5_sheets(book)
+        except UnicodeDecodeError:
+            sheets = [("\u00ff", pl.DataFrame())]  # not GBK either: refused below
+        if _latin_text(sheets):
+            raise refuse(path, "无法确定这个 Excel 95 文件的文字编码（代码页未注明或不是中文）",
+                         "用 Excel 或 WPS 打开，另存为 .xlsx 后再导入。")  # fmt: skip
+        note = (f"Excel 5.0/95（BIFF5）工作簿：代码页注明为 {book.codepage or '（无）'}，"
+                "但文字按 GBK 才可读，已按 GBK 解码")  # fmt: skip
+    out = _book(path, "xls5", sheets, tuple(hidden))
+    filled = []
+    for sheet in out:
+        spans = _grid.merged_spans(sheet.grid, merges.get(sheet.sheet or "", []),
+                                   first_row=1, first_col=0)  # fmt: skip
+        ctx = replace(sheet.context, notes=(*sheet.context.notes, note))
+        filled.append(replace(sheet, context=ctx, merged=tuple(spans)))
+    return filled
+
+
+_CJK_ENCODINGS = ("cp936", "gbk", "gb2312", "gb18030", "cp950", "big5")
+
+
+def _biff5_sheets(
+    book: xlrd.Book,
+) -> tuple[list[tuple[str, pl.DataFrame]], list[str], dict[str, list[tuple[int, int, int, int]]]]:
     sheets, hidden, merges = [], [], {}
     for index in range(book.nsheets):
         sheet = book.sheet_by_index(index)
@@ -234,15 +266,19 @@ def _read_biff5(path: Path) -> list[RawSheet]:
         )  # fmt: skip
         merges[sheet.name] = [(r1 + 1, c1, r2, c2 - 1) for r1, r2, c1, c2 in sheet.merged_cells]
         sheets.append((sheet.name, grid))
-    note = f"Excel 5.0/95（BIFF5）工作簿，按代码页 {book.codepage}（{book.encoding}）解码"
-    out = _book(path, "xls5", sheets, tuple(hidden))
-    filled = []
-    for sheet in out:
-        spans = _grid.merged_spans(sheet.grid, merges.get(sheet.sheet or "", []),
-                                   first_row=1, first_col=0)  # fmt: skip
-        ctx = replace(sheet.context, notes=(*sheet.context.notes, note))
-        filled.append(replace(sheet, context=ctx, merged=tuple(spans)))
-    return filled
+    return sheets, hidden, merges
+
+
+def _latin_text(sheets: list[tuple[str, pl.DataFrame]]) -> bool:
+    """Whether sheet names or cells hold Latin-1 letters (Chinese bytes read as Western)."""
+    pattern = r"[\u0080-\u00ff]"
+    for name, grid in sheets:
+        if re.search(pattern, name) or (
+            grid.width
+            and grid.select(pl.any_horizontal(pl.all().str.contains(pattern)).any()).item()
+        ):
+            return True
+    return False
 
 
 def _xlrd_text(cell: object, datemode: int) -> str | None:

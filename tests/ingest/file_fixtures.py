@@ -45,12 +45,14 @@ def _sheet_stream(rows: Rows, encoding: str) -> bytes:
 
 
 def biff5(
-    path: Path, sheets: Sequence[tuple[str, Rows]], *, codepage: int = 936,
-    hidden: Sequence[str] = (),
+    path: Path, sheets: Sequence[tuple[str, Rows]], *, codepage: int | None = 936,
+    hidden: Sequence[str] = (), encoding: str = "gbk",
 ) -> Path:  # fmt: skip
-    """An Excel 5.0/95 workbook: strings are 8-bit in ``codepage`` (936 = GBK)."""
-    encoding = {936: "gbk", 1252: "cp1252"}[codepage]
-    globals_ = [_bof(0x0005), _record(0x0042, struct.pack("<H", codepage))]
+    """An Excel 5.0/95 workbook: strings are 8-bit bytes in ``encoding``; ``codepage`` is what
+    its CODEPAGE record declares (936 = GBK; None: no such record, as some exporters write)."""
+    globals_ = [_bof(0x0005)]
+    if codepage is not None:
+        globals_.append(_record(0x0042, struct.pack("<H", codepage)))
     font = struct.pack("<HHHHHBBBB", 200, 0, 400, 0, 0, 0, 0, 0, 5) + b"Arial"
     globals_.append(_record(0x0031, font))
     style_xf = _record(0x00E0, struct.pack("<HHHHHHI", 0, 0, 0xFFF5, 0x20, 0, 0, 0))

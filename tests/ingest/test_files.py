@@ -70,6 +70,17 @@ def test_excel95_is_read_with_its_code_page(tmp_path: Path) -> None:
     assert fact(result, U[0], "value_added_wan") == 12.5
 
 
+@pytest.mark.parametrize("codepage", [1252, None])
+def test_excel95_with_a_western_or_no_code_page_but_gbk_text(
+    tmp_path: Path, codepage: int | None
+) -> None:
+    rows = [STATS, [U[0], "甲机械有限公司", 12.5, 300]]
+    path = biff5(tmp_path / "统计.xls", [("规上企业", rows)], codepage=codepage)
+    result = run(stats=path)
+    assert fact(result, U[0], "name") == "甲机械有限公司"
+    assert "已按 GBK 解码" in notes(result)
+
+
 # ---- workbooks ---- #
 def test_formula_cells_without_cached_values_are_refused_by_name(tmp_path: Path) -> None:
     rows = [STATS, [U[0], "甲", 5, 7], [U[1], "乙", "=C2*2", "=D2+1"]]
