@@ -158,10 +158,13 @@ def _payment_years(
                        "_fixed": pl.Int32, "_label": pl.String}, orient="row",
     )  # fmt: skip
     rows = rows.join(plan_frame, on=[FILE, SHEET], how="left", nulls_equal=True)
-    paid_year = _years(rows, "paid_date")
-    period_year = _years(rows, "period")
-    end_year = _years(rows, "period_end")
-    period_year = pl.coalesce(period_year, end_year) if has["period"] else end_year
+    used = set(plan_frame.get_column("_plan").to_list())
+    # NOTE: only the date columns a plan reads are parsed (a 200,000-line export has both).
+    paid_year = _years(rows, "paid_date") if "paid" in used else pl.lit(None, pl.Int32)
+    period_year = pl.lit(None, pl.Int32)
+    if "period" in used:
+        end_year = _years(rows, "period_end")
+        period_year = pl.coalesce(_years(rows, "period"), end_year) if has["period"] else end_year
     rows = rows.with_columns(
         paid_year.alias("_paid_year"), period_year.alias("_period_year"),
     ).with_columns(

@@ -537,8 +537,28 @@ def _sheet_roles(read: list[_Sheet], year: int) -> list[_Sheet]:
         elif sheet_year is not None and sheet_year != year:
             s = _skip_all(s, f"工作表“{e.sheet}”是 {sheet_year} 年的数据，不属于数据年度 {year}")
         s = _row_years(s, year)
-        out.append(s)
+        out.append(_title_year(s, year))
     return out
+
+
+_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _title_year(s: _Sheet, year: int) -> _Sheet:
+    """Alert when the title lines name years and none is the data year or the one after it.
+
+    Such a file is probably of another year than ``--data-year`` says (the year after is the
+    evaluation year, which titles often name).
+    """
+    lines = s.extracted.context.title_lines
+    stated = sorted({int(y) for line in lines for y in _TITLE_YEAR.findall(line)})
+    if year < 0 or not stated or {year, year + 1} & set(stated):
+        return s
+    alert = (
+        f"表格标题写的是 {'、'.join(map(str, stated))} 年（“{lines[0][:30]}”），而数据年度是 "
+        f"{year}：请核实 --data-year 或所选文件"
+    )
+    return replace(s, mapping=replace(s.mapping, alerts=(*s.mapping.alerts, alert)))
 
 
 def _skip_all(s: _Sheet, reason: str) -> _Sheet:
@@ -645,6 +665,12 @@ def import_year(
     facts = _merge(frames, year=year)
     failures = _failures(extracted, lines)
     mappings = tuple(s.mapping for s in read)
+    alerts = pl.DataFrame(
+        [(None, Path(m.file).name, "表格标题的年份", float(year), a) for m in mappings
+         for a in m.alerts],
+        schema=WARNING_SCHEMA, orient="row",
+    )  # fmt: skip
+    warnings.append(alerts)
     for m in mappings:
         notes.setdefault((m.file, m.sheet), [])[:0] = [*m.warnings(), *m.notes]
     result = ImportResult(

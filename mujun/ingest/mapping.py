@@ -78,6 +78,8 @@ class SheetMapping:
     """Choices made on evidence that an official must know (precedence, basis, fallbacks)."""
     corrections: tuple[str, ...] = ()
     """User corrections applied to this sheet, as given."""
+    alerts: tuple[str, ...] = ()
+    """What contradicts the import itself (a title stating another year than the data year)."""
 
     @property
     def used(self) -> tuple[ColumnUse, ...]:
@@ -101,8 +103,11 @@ class SheetMapping:
         return out
 
     def warnings(self) -> list[str]:
-        """The file-level warnings, in Chinese: numbers not read, expected fields not found."""
-        out = []
+        """The file-level warnings, in Chinese.
+
+        Contradictions, numbers not read, expected fields not found.
+        """
+        out = list(self.alerts)
         if self.unknown_numeric:
             out.append(
                 f"有数值但未导入的列：{'、'.join(self.unknown_numeric)}"

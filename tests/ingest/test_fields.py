@@ -392,3 +392,13 @@ def test_one_bad_register_cell_is_cleared_and_the_row_kept(tmp_path: Path) -> No
     cleared = result.failures.filter(pl.col("outcome") == "cleared")
     assert sorted(cleared.get_column("column").str.slice(0, 2).to_list()) == ["D列", "E列"]
     assert cleared.get_column("reason").str.contains("该单元格已清空").all()
+
+
+def test_a_title_of_another_year_is_an_alert(tmp_path: Path) -> None:
+    rows = [["某县2023年度规上工业企业主要指标"], ["统一社会信用代码", "企业名称", "工业增加值（万元）"],
+            [U[0], "甲", 5]]  # fmt: skip
+    result = run(year=2032, stats=workbook(tmp_path / "统计.xlsx", [("统计", rows)]))
+    assert "表格标题写的是 2023 年" in notes(result)
+    assert result.warnings.filter(pl.col("check") == "表格标题的年份").height == 1
+    same = run(year=2023, stats=workbook(tmp_path / "统计2.xlsx", [("统计", rows)]))
+    assert "表格标题写的是" not in notes(same)
