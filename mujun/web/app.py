@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import asgi_csrf as asgi_csrf_module
+import asgi_csrf as asgi_csrf_module  # type: ignore[import-untyped]
 import jinja2
 import python_multipart
 from asgi_csrf import asgi_csrf

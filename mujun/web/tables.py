@@ -342,7 +342,7 @@ def fact_counties(store: Store, data_year: int, /) -> list[str | None]:
     return [r[0] for r in rows]
 
 
-def firm_decisions(store: Store, year: int, uscc: str, /) -> dict[str, list[dict[str, Any]]]:
+def firm_decisions(store: Store, year: int, uscc: str, /) -> dict[str, Any]:
     """The year's objections and adjustments of one firm (call after a firm check)."""
     objections = store.frame(
         "SELECT * FROM objections WHERE evaluation_year = ? AND uscc = ? ORDER BY objection_id",

@@ -474,20 +474,22 @@ class Reader:
     def start(self, upload: Upload, /) -> None:
         """Read the upload's files (in the worker process unless ``inline``)."""
         (upload.folder / _PROGRESS).unlink(missing_ok=True)
-        args = (str(upload.folder), upload.files)
-        options = {
-            "profile": upload.profile,
-            "data_year": upload.data_year,
-            "corrections": corrections_of(upload),
-        }
+        folder, files, said = str(upload.folder), upload.files, corrections_of(upload)
         if self.inline:
-            self._finish(upload.upload_id, read_files(*args, **options))
+            self._finish(
+                upload.upload_id,
+                read_files(folder, files, profile=upload.profile, data_year=upload.data_year,
+                           corrections=said),
+            )  # fmt: skip
             return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn")
             )
-        future = self._pool.submit(read_files, *args, **options)
+        future = self._pool.submit(
+            read_files, folder, files, profile=upload.profile, data_year=upload.data_year,
+            corrections=said,
+        )  # fmt: skip
         future.add_done_callback(lambda f: self._done(upload.upload_id, f))
 
     def _done(self, upload_id: int, future: Future[tuple[str, str, Any]]) -> None:

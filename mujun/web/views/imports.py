@@ -11,6 +11,7 @@ import datetime as dt
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mujun.errors import DataError
 from mujun.ingest.mapping import EVIDENCE_LABELS
 from mujun.profiles import available_profiles
 from mujun.report import write_table
@@ -51,7 +52,7 @@ def upload(ctx: Ctx) -> Response:
     year = ctx.int_param("data_year")
     if year is None or not 1990 <= year <= 2100:
         msg = "请填写数据年度（例如 2023）。"
-        raise up.DataError(msg)
+        raise DataError(msg)
     with ctx.db.write() as store:
         upload_id = up.create(
             store,
@@ -117,7 +118,7 @@ def read(ctx: Ctx) -> Response:
     item = _load(ctx)
     if item.status in ("reading", "accepted"):
         msg = f"上传 {item.upload_id} 当前为“{item.status_label}”，不能重新读取。"
-        raise up.DataError(msg)
+        raise DataError(msg)
     chosen = {f["stored"]: ctx.param(f"source_{f['stored']}") for f in item.files}
     maps = [line.strip() for line in ctx.param("maps").splitlines() if line.strip()]
     units = [line.strip() for line in ctx.param("units").splitlines() if line.strip()]

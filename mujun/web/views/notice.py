@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal, cast
 
 from starlette.responses import Response
 from starlette.routing import Route
@@ -117,7 +118,11 @@ def decide(ctx: Ctx) -> Response:
     with ctx.db.write() as store:
         year, uscc = perm.check_objection(store, ctx.user, objection_id)
         ops.decide_objection(
-            store, objection_id=objection_id, outcome=outcome, who=ctx.who, note=ctx.param("note")
+            store,
+            objection_id=objection_id,
+            outcome=cast("Literal['upheld', 'rejected']", outcome),
+            who=ctx.who,
+            note=ctx.param("note"),
         )
         audit.record(
             store,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -21,7 +23,7 @@ def score_page(ctx: Ctx) -> Response:
     with ctx.db.read() as store:
         runs = tables.year_runs(store, ctx.user, year)
         run_id = ctx.int_param("run") or (int(runs.item(0, "run_id")) if runs.height else None)
-        context: dict[str, object] = {"run_id": run_id}
+        context: dict[str, Any] = {"run_id": run_id}
         if run_id is not None:
             perm.check_run(store, ctx.user, run_id)
             query = tables.FirmQuery.from_params(ctx.request.query_params)
@@ -45,7 +47,7 @@ def score_page(ctx: Ctx) -> Response:
 
 def _table_context(
     store: object, ctx: Ctx, /, *, run_id: int, query: tables.FirmQuery, frame: object, total: int
-) -> dict[str, object]:
+) -> dict[str, Any]:
     pages = max(1, -(-total // tables.PER_PAGE))
     return {
         "run_id": run_id,

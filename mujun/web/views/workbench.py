@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from starlette.responses import Response
 from starlette.routing import Route
@@ -28,7 +29,7 @@ def home(ctx: Ctx) -> Response:
     return redirect(f"/year/{default_year(ctx)}")
 
 
-def to_year(section: str):
+def to_year(section: str) -> Callable[[Ctx], Response]:
     """``/score`` → ``/year/<newest>/score`` (and so on for each section)."""
 
     def view(ctx: Ctx) -> Response:
