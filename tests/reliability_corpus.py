@@ -671,6 +671,7 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
         Reported("户号", outcome="rejected"),
     )
     _file_level(add)
+    _field_level(add)
     return d
 
 
@@ -887,3 +888,142 @@ def offset_table(path: Path) -> Path:
     sheet["C5"], sheet["D5"], sheet["E5"] = U[6], "庚", "n/a?"
     book.save(path)
     return path
+
+
+PAY = ["纳税人识别号", "纳税人名称", "征收项目"]
+
+
+def sheets(source: str, name: str, *named: tuple[str, Sequence[Sequence[object]]]) -> Callable[[Path], Files]:  # fmt: skip
+    """A workbook of named sheets (first to last) for one source."""
+
+    def build(tmp: Path) -> Files:
+        book = openpyxl.Workbook()
+        first = book.active
+        assert first is not None
+        for i, (title, rows) in enumerate(named):
+            ws = first if i == 0 else book.create_sheet()
+            ws.title = title
+            for row in rows:
+                ws.append(list(row))
+        book.save(tmp / name)
+        return {source: [tmp / name]}
+
+    return build
+
+
+def _field_level(add: Callable[[str, Callable[[Path], Files], Expect], None]) -> None:
+    """Fields as department systems really write them (issue 13, field level)."""
+    # ---- tax: the year of a payment ----
+    add("tax: no 入库日期 column, range in a condition row", sheets("tax", "明细.xlsx", ("明细", [
+        ["入库日期：2023-01-01至2023-12-31"], [*PAY, "实缴金额（万元）"], [U[0], "甲", "增值税", 4],
+        [U[0], "甲", "企业所得税", 2]])), Value(U[0], "tax_wan", 6.0))  # fmt: skip
+    add("tax: no 入库日期, one 税款所属期 range column", sheets("tax", "所属期.xlsx", ("明细", [
+        [*PAY, "税款所属期", "实缴金额（万元）"], [U[0], "甲", "增值税", "2023-01-01至2023-03-31", 4],
+        [U[0], "甲", "增值税", "2022-10-01至2022-12-31", 9]])),
+        Reported("不属于数据年度 2023（按税款所属期：2022 年）", row=3, outcome="skipped"))  # fmt: skip
+    add("tax: 税款所属期 as 2023年01月 (fallback said)", sheets("tax", "所属月.xlsx", ("明细", [
+        [*PAY, "所属期", "实缴金额（万元）"], [U[0], "甲", "增值税", "2023年01月", 4]])),
+        Noted("改按税款所属期确定缴款年度"))  # fmt: skip
+    add("tax: period not understood, basis 入库日期", sheets("tax", "怪期.xlsx", ("明细", [
+        [*PAY, "税款所属期", "入库日期", "实缴金额（万元）"],
+        [U[0], "甲", "增值税", "上半年", "2023-05-01", 4]])), Value(U[0], "tax_wan", 4.0))  # fmt: skip
+    add("tax: timestamps as 入库日期", sheets("tax", "时间戳.xlsx", ("明细", [
+        [*PAY, "入库日期", "实缴金额（万元）"], [U[0], "甲", "增值税", "2023/01/05 10:23:11", 3]])),
+        Value(U[0], "tax_wan", 3.0))  # fmt: skip
+    add("tax: two-digit year refused", sheets("tax", "两位年.xlsx", ("明细", [
+        [*PAY, "入库日期", "实缴金额（万元）"], [U[0], "甲", "增值税", "23/1/5", 3],
+        [U[1], "乙", "增值税", "2023-01-05", 1]])),
+        Reported("两位数年份", row=2, outcome="rejected"))  # fmt: skip
+    add("tax: data of another year only", sheets("tax", "别年.xlsx", ("明细", [
+        [*PAY, "入库日期", "实缴金额（万元）"], [U[0], "甲", "增值税", "2031-03-01", 3]])),
+        Error(("不属于数据年度 2023", "--data-year")))  # fmt: skip
+    # ---- tax: which amount, which sheet ----
+    add("tax: 已缴税额 beside 实缴金额 (precedence)", sheets("tax", "候选.xlsx", ("明细", [
+        [*PAY, "入库日期", "已缴税额（万元）", "实缴金额（万元）"],
+        [U[0], "甲", "增值税", "2023-03-01", 9, 2]])), Value(U[0], "tax_wan", 2.0))  # fmt: skip
+    add("tax: 企业所得税(国税) + 企业所得税(地税)", sheets("tax", "国地税.xlsx", ("汇总表", [
+        ["纳税人识别号", "纳税人名称", "增值税", "企业所得税(国税)", "企业所得税(地税)"],
+        [U[0], "甲", 10, 3, 2]])), Value(U[0], "tax_wan", 15.0))  # fmt: skip
+    add("tax: summary sheet beside its detail", sheets("tax", "汇总明细.xlsx",
+        ("汇总", [["纳税人识别号", "纳税人名称", "实缴税金（万元）"], [U[0], "甲", 10]]),
+        ("入库明细", [[*PAY, "入库日期", "实缴金额（万元）"], [U[0], "甲", "增值税", "2023-03-01", 4],
+                   [U[0], "甲", "增值税", "2023-04-01", 6]])),
+        Value(U[0], "tax_wan", 10.0))  # fmt: skip
+    month = [["纳税人识别号", "纳税人名称", "实缴税金（万元）"], [U[0], "甲", 5]]
+    add("tax: month sheets with the same amount", sheets("tax", "月表.xlsx", ("1月", month),
+        ("2月", month), ("3月", month)), Value(U[0], "tax_wan", 15.0))  # fmt: skip
+    add("tax: several years in one grid", sheets("tax", "多年.xlsx", ("税收", [
+        ["纳税人识别号", "纳税人名称", "入库年度", "实缴税金（万元）"], [U[0], "甲", 2022, 7],
+        [U[0], "甲", 2023, 5]])), Reported("本行年度为 2022 年", row=2, outcome="skipped"))  # fmt: skip
+    add("tax: amounts as text with ¥, 元 and spaces", sheets("tax", "文本金额.xlsx", ("明细", [
+        [*PAY, "入库日期", "实缴金额"], [U[0], "甲", "增值税", "2023-03-01", "¥10 000.00元"]])),
+        Value(U[0], "tax_wan", 1.0))  # fmt: skip
+    add("tax: 千元 in a unit line directly above the header", sheets("tax", "千元.xlsx", ("税", [
+        ["金额单位：千元"], ["纳税人识别号", "纳税人名称", "实缴税金"], [U[0], "甲", 120]])),
+        Value(U[0], "tax_wan", 12.0))  # fmt: skip
+    add("tax: a land file passed as --tax", sheets("tax", "land_parcels.xlsx", ("宗地", [
+        ["统一社会信用代码", "企业名称", "宗地面积"], [U[0], "甲", 6000]])),
+        Error(("不能作为税务数据导入", "宗地面积", "--land")))  # fmt: skip
+    add("tax: 应纳税额 only (assessed, not paid)", sheets("tax", "应纳.xlsx", ("申报", [
+        ["纳税人识别号", "纳税人名称", "应纳税额"], [U[0], "甲", 6000]])),
+        Error(("应纳税额", "--map")))  # fmt: skip
+    # ---- statistics ----
+    add("stats: output and R&D under other headers", sheets("stats", "统计别名.xlsx", ("规上", [
+        ["统一社会信用代码", "企业名称", "工业总产值(当年价格)(万元)", "R&D经费内部支出"],
+        [U[0], "甲", 100, 3]])), Value(U[0], "rd_wan", 3.0))  # fmt: skip
+    add("stats: expected field missing is a warning", sheets("stats", "缺字段.xlsx", ("规上", [
+        ["统一社会信用代码", "企业名称", "营业收入（万元）"], [U[0], "甲", 100]])),
+        Noted("未找到此类文件通常应有的字段：工业增加值"))  # fmt: skip
+
+    def org_code(tmp: Path) -> Files:
+        reg = sheets("register", "名录.xlsx", ("名录", [["统一社会信用代码", "企业名称"],
+                                                     [U[7], "辛公司"]]))(tmp)  # fmt: skip
+        stats = sheets("stats", "机构代码.xlsx", ("规上", [
+            ["组织机构代码", "企业名称", "工业增加值（万元）"], [f"{U[7][8:16]}-{U[7][16]}", "辛", 8]]))(tmp)  # fmt: skip
+        return {**reg, **stats}
+
+    add("stats: 组织机构代码 as the identity", org_code, Value(U[7], "value_added_wan", 8.0))
+    # ---- land ----
+    add("land: 宗地面积 beside 使用权面积", sheets("land", "共有宗地.xlsx", ("宗地", [
+        ["统一社会信用代码", "企业名称", "宗地面积（亩）", "使用权面积（亩）"], [U[0], "甲", 50, 12]])),
+        Value(U[0], "land_mu", 12.0))  # fmt: skip
+    add("land: dashes are missing, not 0", sheets("land", "横线.xlsx", ("用地", [
+        ["统一社会信用代码", "企业名称", "用地面积（亩）"], [U[0], "甲", "—"], [U[1], "乙", 5]])),
+        Value(U[0], "land_mu", None))  # fmt: skip
+    add("land: 占地面积, hectares in a footnote", sheets("land", "公顷.xlsx", ("用地", [
+        ["统一社会信用代码", "企业名称", "占地面积"], [U[0], "甲", 2], [U[1], "乙", 1], [],
+        ["注：面积单位为公顷"]])), Value(U[0], "land_mu", 30.0))  # fmt: skip
+    # ---- energy and power ----
+    add("energy: 当量值 and 等价值 both present", sheets("energy", "两口径.xlsx", ("能耗", [
+        ["统一社会信用代码", "企业名称", "综合能耗（当量值）（吨标准煤）", "综合能耗（等价值）（吨标准煤）"],
+        [U[0], "甲", 12, 30]])), Value(U[0], "energy_tce", 30.0))  # fmt: skip
+    add("energy: 电力（万千瓦时） as a fuel column", sheets("energy", "电力.xlsx", ("能耗", [
+        ["统一社会信用代码", "企业名称", "电力（万千瓦时）"], [U[0], "甲", 10]])),
+        Value(U[0], "electricity_kwh", 100000.0))  # fmt: skip
+    add("energy: monthly readings and the annual total", sheets("energy", "月电量.xlsx", ("电量", [
+        ["单位：千瓦时"], ["统一社会信用代码", "企业名称", *(f"{m}月" for m in range(1, 13)), "全年合计"],
+        [U[0], "甲", *[10] * 12, 120], [U[1], "乙", *[10] * 12, 200]])),
+        Value(U[1], "electricity_kwh", 200.0))  # fmt: skip
+    add("energy: monthly total differs from the months", sheets("energy", "月电量2.xlsx", ("电量", [
+        ["统一社会信用代码", "企业名称", *(f"{m}月" for m in range(1, 13)), "全年合计"],
+        [U[1], "乙", *[10] * 12, 200]])), Warned("与 1–12 月之和"))  # fmt: skip
+    add("energy: electricity per 亩 implausible", lambda tmp: {
+        **sheets("energy", "电.xlsx", ("电", [["统一社会信用代码", "企业名称", "用电量（千瓦时）"],
+                                             [U[0], "甲", 50]]))(tmp),
+        **sheets("land", "地.xlsx", ("地", [["统一社会信用代码", "企业名称", "用地面积（亩）"],
+                                           [U[0], "甲", 10]]))(tmp),
+    }, Warned("亩均用电量不足"))  # fmt: skip
+    # ---- register ----
+    reg = ["统一社会信用代码", "企业名称", "是否规上", "高新技术企业", "投产日期"]
+    add("register: zero-width space and NBSP in the ID", sheets("register", "零宽.xlsx", ("名录", [
+        reg, [f"\u200b{U[0]}\u00a0", "甲", "规上", "✓", "2019年"]])),
+        Value(U[0], "high_tech", True))  # fmt: skip
+    add("register: leading apostrophe in the ID", sheets("register", "撇号.xlsx", ("名录", [
+        reg, [f"'{U[0]}", "甲", "规下", "✗", "2019.03"]])), Value(U[0], "above_scale", False))  # fmt: skip
+    for label, cell in [("2019年3月", "2019年3月"), ("2019-03", "2019-03"), ("201903", "201903")]:
+        add(f"register: production month {label}", sheets("register", f"月份{cell}.xlsx", ("名录", [
+            reg, [U[0], "甲", "Y", "N", cell]])),
+            Value(U[0], "production_start", dt.date(2019, 3, 1)))  # fmt: skip
+    add("register: one bad cell keeps the row", sheets("register", "坏格.xlsx", ("名录", [
+        [*reg, "乡镇（街道）"], [U[0], "甲", "也许", "是", "2019-02-30", "城关镇"]])),
+        Value(U[0], "township", "城关镇"))  # fmt: skip

@@ -362,7 +362,12 @@ def land(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     own = pl.col("land_own_mu").fill_null(0) if "own" in parts else pl.lit(0.0)
     rented = pl.col("land_rented_mu").fill_null(0) if "rented" in parts else pl.lit(0.0)
     leased = pl.col("land_leased_out_mu").fill_null(0) if "leased_out" in parts else pl.lit(0.0)
-    return firms.with_columns((own + rented - leased).alias("land_mu")), _no_lines()
+    # NOTE: a firm whose every area cell is missing ("-", "—", blank) has no land figure (null),
+    # never 0 亩: scoring treats missing land apart from zero land.
+    stated = pl.any_horizontal(pl.col(f"land_{c}_mu").is_not_null()
+                               for c in parts) if parts else pl.lit(False)  # fmt: skip
+    land_mu = pl.when(stated).then(own + rented - leased)
+    return firms.with_columns(land_mu.alias("land_mu")), _no_lines()
 
 
 # ---- energy ---- #

@@ -279,6 +279,7 @@ def test_use_right_area_beside_parcel_area(tmp_path: Path) -> None:
     result = run(land=workbook(tmp_path / "地.xlsx", [("宗地", rows)]))
     assert fact(result, U[0], "land_mu") == 12.0
     assert fact(result, U[1], "land_own_mu") is None, "a dash is missing, not 0"
+    assert fact(result, U[1], "land_mu") is None
     assert "按 sources.toml 的优先顺序读取“使用权面积（亩）”" in notes(result)
 
 
