@@ -2,9 +2,10 @@
 
 ``PK`` is a zip (an .xlsx only when it holds ``xl/workbook.xml``), ``D0 CF 11 E0`` an OLE
 compound file (an .xls: a ``Workbook`` stream is BIFF8, Excel 97 and later; a ``Book`` stream is
-BIFF5, Excel 5.0/95, whose 8-bit strings calamine cannot decode), ``<`` an HTML table saved
-as .xls, anything else CSV text. Files that are not tables at all (a PDF, a Word document, a
-picture, an Excel lock file ``~$…``) are refused with a message in Chinese naming the file.
+BIFF5, Excel 5.0/95, whose 8-bit strings calamine cannot decode), ``<`` an Excel 2003 XML
+workbook or an HTML table saved as .xls, anything else CSV text. Files that are not tables at
+all (a PDF, a Word document, a picture, an Excel lock file ``~$…``) are refused with a message
+in Chinese naming the file.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def head(path: Path, size: int = 4096) -> bytes:
 
 
 def sniff(path: Path) -> str:
-    """``xlsx``, ``xls`` (BIFF8), ``xls5`` (BIFF5), ``html`` or ``csv``.
+    """``xlsx``, ``xls`` (BIFF8), ``xls5`` (BIFF5), ``xml2003``, ``html`` or ``csv``.
 
     Raises:
         DataError: an Excel lock file, or a file that is not a table (PDF, picture, archive,
@@ -64,11 +65,7 @@ def sniff(path: Path) -> str:
         return _ole_kind(path)
     text = first.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if b"urn:schemas-microsoft-com:office:spreadsheet" in text and b"<html" not in text:
-        raise refuse(
-            path,
-            "这是 Excel 2003 XML 表格（SpreadsheetML），mujun 不直接读取这种格式",
-            "用 Excel 或 WPS 打开，另存为 .xlsx 后再导入。",
-        )
+        return "xml2003"
     if text.startswith(_HTML):
         return "html"
     return "csv"

@@ -29,7 +29,7 @@ import polars as pl
 import xlrd  # type: ignore[import-untyped]
 
 from mujun.errors import DataError
-from mujun.ingest import _biff, _grid, _html, _text, _xlsx
+from mujun.ingest import _biff, _grid, _html, _text, _xlsx, _xml2003
 from mujun.ingest._formats import refuse
 from mujun.ingest._formats import sniff as _sniff
 from mujun.ingest._grid import SheetContext, UnitHint
@@ -47,6 +47,7 @@ _FORMAT_NAMES = {
     "xls": "xls（Excel 97–2003 / BIFF8）",
     "xls5": "xls（Excel 5.0/95 / BIFF5，按其代码页解码）",
     "html": "HTML 表格",
+    "xml2003": "Excel 2003 XML 表格（SpreadsheetML）",
 }
 _UNHIDE = "在 Excel 中取消隐藏要导入的工作表（右键工作表标签 → 取消隐藏）后保存。"
 
@@ -110,18 +111,10 @@ def read_sheets(path: str | Path, /) -> list[RawSheet]:
             hint=f"split the file, or raise {MAX_BYTES_ENV} if the machine has the memory.",
         )
     kind = sniff(path)
+    readers = {"xlsx": _read_xlsx, "xls": _read_xls, "xls5": _read_biff5, "html": _read_html,
+               "xml2003": _read_xml2003, "csv": _read_csv}  # fmt: skip
     try:
-        match kind:
-            case "xlsx":
-                sheets = _read_xlsx(path)
-            case "xls":
-                sheets = _read_xls(path)
-            case "xls5":
-                sheets = _read_biff5(path)
-            case "html":
-                sheets = _read_html(path)
-            case _:
-                sheets = [_read_csv(path)]
+        sheets = readers[kind](path)
     except DataError:
         raise
     except Exception as exc:  # any reader failure is a problem with the file
@@ -357,12 +350,31 @@ def _check_inflated(path: Path) -> None:
 
 
 # ---- text ---- #
-def _read_csv(path: Path) -> RawSheet:
+def _read_csv(path: Path) -> list[RawSheet]:
     table = _text.read_csv(path)
     sep = {"\t": "制表符", ",": "逗号"}.get(table.separator, table.separator)
     context = SheetContext(format=f"csv（{table.encoding}，分隔符 {sep}）", notes=table.notes)
-    return RawSheet(str(path), None, table.grid, first_row=table.first_row, context=context,
-                    rejected=table.rejected)  # fmt: skip
+    return [RawSheet(str(path), None, table.grid, first_row=table.first_row, context=context,
+                     rejected=table.rejected)]  # fmt: skip
+
+
+def _read_xml2003(path: Path) -> list[RawSheet]:
+    found = _xml2003.read(path)
+    hidden = tuple(s.name for s in found if s.hidden)
+    sheets = []
+    spans = {}
+    for sheet in found:
+        if sheet.hidden:
+            continue
+        width = max((len(r) for r in sheet.rows), default=0)
+        grid = pl.DataFrame(
+            [r + [None] * (width - len(r)) for r in sheet.rows],
+            schema={f"c{j}": pl.String for j in range(width)}, orient="row",
+        )  # fmt: skip
+        sheets.append((sheet.name, grid))
+        spans[sheet.name] = tuple((t, min(b, grid.height - 1), c) for t, b, c in sheet.spans
+                                  if min(b, grid.height - 1) > t)  # fmt: skip
+    return [replace(s, merged=spans[s.sheet or ""]) for s in _book(path, "xml2003", sheets, hidden)]
 
 
 def _read_html(path: Path) -> list[RawSheet]:

@@ -224,3 +224,25 @@ def cached_empty_text(path: Path, ref: str) -> Path:
         for name, data in parts.items():
             book.writestr(name, data)
     return path
+
+
+def spreadsheet_ml(
+    path: Path, sheets: Sequence[tuple[str, str]], hidden: Sequence[str] = ()
+) -> Path:
+    """An Excel 2003 XML workbook; each sheet's rows are given as SpreadsheetML ``<Row>`` text."""
+    body = ""
+    for name, rows in sheets:
+        options = (
+            '<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel">'
+            "<Visible>SheetHidden</Visible></WorksheetOptions>"
+            if name in hidden
+            else ""
+        )
+        body += f'<Worksheet ss:Name="{name}"><Table>{rows}</Table>{options}</Worksheet>'
+    path.write_text(
+        '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">' + body + "</Workbook>",
+        encoding="utf-8",
+    )
+    return path

@@ -17,6 +17,7 @@ from ingest.file_fixtures import (
     lock_file,
     pdf,
     set_dimension,
+    spreadsheet_ml,
     text,
     workbook,
 )
@@ -164,6 +165,29 @@ def test_monthly_summary_and_detail_sheets_are_each_a_table_with_its_role(tmp_pa
     assert roles == [("1月", "month", 1), ("2月", "month", 2), ("汇总", "summary", None),
                      ("入库明细", "detail", None), ("填表说明", "notes", None)]  # fmt: skip
     assert sheets[0].context.sheets == ("1月", "2月", "汇总", "入库明细", "填表说明")
+
+
+def test_excel_2003_xml_with_merged_firm_cells_and_a_hidden_sheet(tmp_path: Path) -> None:
+    def cell(text: object, extra: str = "") -> str:
+        kind = "Number" if isinstance(text, int) else "String"
+        return f'<Cell{extra}><Data ss:Type="{kind}">{text}</Data></Cell>'
+
+    down, third = ' ss:MergeDown="1"', ' ss:Index="3"'
+    rows = (
+        f"<Row>{cell('某县用地统计表')}</Row>"
+        f'<Row ss:Index="3">{cell("统一社会信用代码")}{cell("企业名称")}{cell("用地面积（亩）")}</Row>'
+        f"<Row>{cell(U[0], down)}{cell('甲', down)}{cell(10)}</Row>"
+        f"<Row>{cell(20, third)}</Row>"
+        f"<Row>{cell(U[1])}{cell('乙')}{cell(5)}</Row>"
+    )
+    path = spreadsheet_ml(tmp_path / "地.xls", [("用地", rows), ("旧", f"<Row>{cell(U[2])}</Row>")],
+                          hidden=["旧"])  # fmt: skip
+    (sheet,) = read_sheets(path)
+    assert sheet.context.title_lines == ("某县用地统计表",)
+    assert sheet.context.hidden_sheets == ("旧",)
+    result = run(land=path)
+    assert fact(result, U[0], "land_mu") == 30.0
+    assert fact(result, U[1], "land_mu") == 5.0
 
 
 # ---- not tables ---- #
