@@ -52,7 +52,16 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Starlette]]:
     with Store.open(path) as store:
         role, counties = USERS["clerk"]
         add_user(store, name="clerk", password=PASSWORD, role=role, counties=counties, who="test")
-    app = create_app(path, work_dir=tmp_path / "work")
+    yield from _serve(create_app(path, work_dir=tmp_path / "work"))
+
+
+@pytest.fixture
+def demo_server(db_path: Path, tmp_path: Path) -> Iterator[tuple[str, Starlette]]:
+    """`mujun serve` over the decided sample county."""
+    yield from _serve(create_app(db_path, work_dir=tmp_path / "work"))
+
+
+def _serve(app: Starlette) -> Iterator[tuple[str, Starlette]]:
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -77,6 +86,23 @@ def page() -> Iterator[Page]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(
             locale="zh-CN", viewport={"width": 1360, "height": 900}, accept_downloads=True
+        )
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def page_without_js() -> Iterator[Page]:
+    """A Chromium page with JavaScript switched off."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(
+            "Chromium is missing: run scripts/system-packages.sh (apt-get install chromium)"
+        )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(
+            locale="zh-CN", viewport={"width": 1360, "height": 900}, java_script_enabled=False
         )
         yield context.new_page()
         context.close()
@@ -214,3 +240,26 @@ def _class_counts(content: bytes) -> dict[str, int]:
         if r and r[0] is not None and isinstance(r[col], str) and r[col]:
             counts[r[col]] = counts.get(r[col], 0) + 1
     return counts
+
+
+def test_pages_work_with_javascript_off(
+    demo_server: tuple[str, Starlette], page_without_js: Page, tmp_path: Path
+) -> None:
+    base, _ = demo_server
+    page = page_without_js
+    page.goto(f"{base}/")
+    page.get_by_label("用户名").fill("clerk")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.locator("nav").get_by_role("link", name="评价计算", exact=True).click()
+    page.locator("select[name=class]").select_option("A")
+    page.get_by_role("button", name="查询").click()  # a plain GET form: a page of its own
+    assert "class=A" in page.url
+    classes = page.locator("#firm-table tbody tr td:last-child").all_inner_texts()
+    assert classes
+    assert {c[:1] for c in classes} == {"A"}
+    page.get_by_role("link", name="综合得分（分）").click()  # sorting is a link
+    assert "sort=score" in page.url
+    page.locator("#firm-table tbody a").first.click()
+    expect(page.get_by_role("heading", name="各项指标")).to_be_visible()
+    page.screenshot(path=str(tmp_path / "企业画像_无脚本.png"), full_page=True)

@@ -379,3 +379,20 @@ def test_the_upload_page_shows_each_column_s_reading_and_takes_corrections(
     )  # fmt: skip
     assert bad.status_code == 400
     assert "写法不对" in bad.text
+
+
+def test_an_admin_adds_a_user_in_the_app(client: TestClient) -> None:
+    login(client, "admin")
+    r = client.post(
+        "/admin/users",
+        data={"csrftoken": csrf(client), "name": "li", "display_name": "李分析", "role": "analyst",
+              "counties": "示范县", "password": "another-long-1"},
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert "李分析" in r.text
+    client.post("/logout", data={"csrftoken": csrf(client)})
+    r = client.post(
+        "/login",
+        data={"name": "li", "password": "another-long-1", "csrftoken": csrf(client)},
+    )
+    assert "李分析（分析员：示范县）" in r.text
