@@ -34,44 +34,45 @@ def is_spreadsheet_ml(head: bytes) -> bool:
 
 
 def read(path: Path) -> list[XmlSheet]:
-    """Every worksheet of the file, hidden ones flagged."""
-    root = ET.parse(path).getroot()  # a local file the user chose
+    """Every worksheet of the file, hidden ones flagged (streamed row by row)."""
     out: list[XmlSheet] = []
-    for sheet in root.iter(f"{_SS}Worksheet"):
-        found = XmlSheet(sheet.get(f"{_SS}Name") or f"Sheet{len(out) + 1}")
-        visible = sheet.find(f"{_X}WorksheetOptions/{_X}Visible")
-        found.hidden = visible is not None and (visible.text or "").strip() != "SheetVisible"
-        table = sheet.find(f"{_SS}Table")
-        if table is not None:
-            _rows(table, found)
-        out.append(found)
+    covered: dict[int, int] = {}  # column → last row a merge from above still covers
+    r = -1
+    for event, node in ET.iterparse(path, events=("start", "end")):
+        if event == "start":
+            if node.tag == f"{_SS}Worksheet":
+                out.append(XmlSheet(node.get(f"{_SS}Name") or f"Sheet{len(out) + 1}"))
+                covered, r = {}, -1
+            continue
+        if node.tag == f"{_SS}Row" and out:
+            index = node.get(f"{_SS}Index")
+            r = int(index) - 1 if index else r + 1
+            _row(node, r, out[-1], covered)
+            node.clear()
+        elif node.tag == f"{_X}Visible" and out:
+            out[-1].hidden = (node.text or "").strip() != "SheetVisible"
     return out
 
 
-def _rows(table: ET.Element, out: XmlSheet) -> None:
-    covered: dict[int, int] = {}  # column → last row a merge above still covers
-    r = -1
-    for row in table.iter(f"{_SS}Row"):
-        index = row.get(f"{_SS}Index")
-        r = int(index) - 1 if index else r + 1
-        while len(out.rows) < r:
-            out.rows.append([])
-        cells: list[str | None] = []
-        c = -1
-        for cell in row.iter(f"{_SS}Cell"):
-            at = cell.get(f"{_SS}Index")
-            c = int(at) - 1 if at else c + 1
-            while covered.get(c, -1) >= r:  # a cell merged down from above sits here
-                c += 1
-            data = cell.find(f"{_SS}Data")
-            text = "".join(data.itertext()).strip() if data is not None else ""
-            cells.extend([None] * (c - len(cells)))
-            cells.append(text or None)
-            down = int(cell.get(f"{_SS}MergeDown") or 0)
-            across = int(cell.get(f"{_SS}MergeAcross") or 0)
-            if down:
-                out.spans.append((r, r + down, c))
-                for col in range(c, c + across + 1):
-                    covered[col] = r + down
-            c += across
-        out.rows.append(cells)
+def _row(row: ET.Element, r: int, out: XmlSheet, covered: dict[int, int]) -> None:
+    while len(out.rows) < r:
+        out.rows.append([])
+    cells: list[str | None] = []
+    c = -1
+    for cell in row.iter(f"{_SS}Cell"):
+        at = cell.get(f"{_SS}Index")
+        c = int(at) - 1 if at else c + 1
+        while covered.get(c, -1) >= r:  # a cell merged down from above sits here
+            c += 1
+        data = cell.find(f"{_SS}Data")
+        text = "".join(data.itertext()).strip() if data is not None else ""
+        cells.extend([None] * (c - len(cells)))
+        cells.append(text or None)
+        down = int(cell.get(f"{_SS}MergeDown") or 0)
+        across = int(cell.get(f"{_SS}MergeAcross") or 0)
+        if down:
+            out.spans.append((r, r + down, c))
+            for col in range(c, c + across + 1):
+                covered[col] = r + down
+        c += across
+    out.rows.append(cells)
