@@ -67,6 +67,11 @@ INPUT_COLUMNS = {
     "other_gas_surcharge": ("其他差别气价（元/立方米）", "other_gas_surcharge"),
     "carbon_grade": ("碳效等级", "碳效码等级", "carbon_grade"),
     "honours": ("认定称号", "企业称号", "荣誉称号", "honours"),
+    "mortgaged_idle_land_mu": (
+        "抵押闲置土地（亩）",
+        "闲置土地抵押面积（亩）",
+        "mortgaged_idle_land_mu",
+    ),
 }
 """Per-firm inputs. ``honours``: designations such as 单项冠军、小巨人、拟上市、龙头骨干,
 separated by 、，,;； or spaces."""

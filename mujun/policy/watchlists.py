@@ -306,6 +306,17 @@ def thresholds(ctx: Context, rule: ThresholdList) -> pl.DataFrame:
 def idle(ctx: Context, rule: IdleList) -> pl.DataFrame:
     """No production for consecutive data years, or land-use-tax arrears of enough years."""
     members = _population(ctx, rule.population).select("uscc")
+    if rule.measure == "mortgaged_idle_land":
+        if ctx.inputs is None or "mortgaged_idle_land_mu" not in ctx.inputs.columns:
+            return pl.DataFrame(schema=ROW_SCHEMA)
+        mortgaged = ctx.inputs.filter(
+            compare(pl.col("mortgaged_idle_land_mu"), ">", 0.0, _digits(rule, "land_mu"))
+        ).join(members, on="uscc", how="semi")
+        inputs = pl.format("闲置土地抵押在金融机构 {} 亩", show(pl.col("mortgaged_idle_land_mu")))
+        return _listed(
+            ctx, mortgaged.select("uscc", "mortgaged_idle_land_mu"), rule.id, rule.label,
+            inputs=inputs,
+        )  # fmt: skip
     if rule.measure == "land_tax_arrears":
         if ctx.inputs is None or "land_tax_arrears_years" not in ctx.inputs.columns:
             return pl.DataFrame(schema=ROW_SCHEMA)

@@ -207,13 +207,14 @@ class ThresholdList(_ListRule):
 
 # ---- 长期停产 / 欠税 (Shizuishan) ---- #
 class IdleList(_ListRule):
-    """长期停产 / 欠税: no production, or land-use-tax arrears, for consecutive years."""
+    """长期停产 / 欠税 / 抵押闲置土地: idle for consecutive years, arrears, mortgaged idle land."""
 
-    years: int = Field(ge=1)
-    measure: Literal["production", "land_tax_arrears"]
+    years: int = Field(default=1, ge=1)
+    measure: Literal["production", "land_tax_arrears", "mortgaged_idle_land"]
     """``production``: neither output nor revenue above zero (at least one reported) in each
     of the last ``years`` data years (stored facts); ``land_tax_arrears``: the inputs'
-    ``land_tax_arrears_years`` ≥ ``years``."""
+    ``land_tax_arrears_years`` ≥ ``years``; ``mortgaged_idle_land``: the inputs'
+    ``mortgaged_idle_land_mu`` (闲置土地抵押在金融机构的面积) above zero."""
 
 
 # ---- lists by class, facts and honours (本地优质企业, 亿元以上无自有用地) ---- #

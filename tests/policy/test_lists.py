@@ -155,3 +155,21 @@ def test_lists_without_their_optional_tables_are_empty_not_errors(tmp_path: Path
     publish(db, profile, {2023: facts(2, industry_code="3311", tax_wan=90.0)})
     rows = lever_rows(db, profile)
     assert rows.filter(pl.col("rule_id") == "inspection_rectification").is_empty()
+
+
+# ---- Shizuishan: idle land mortgaged to banks ---- #
+def test_shizuishan_mortgaged_idle_land_from_the_inputs(tmp_path: Path) -> None:
+    profile = classes_by_tax("shizuishan")
+    db = tmp_path / "db.duckdb"
+    frame = facts(3, name=["抵押", "未抵押", "批发商抵押"], industry_code=["3311", "3311", "5171"])
+    publish(db, profile, {2023: frame})
+    inputs = table(tmp_path, "in.csv", [
+        {"统一社会信用代码": make_uscc(0), "抵押闲置土地（亩）": "12.5"},
+        {"统一社会信用代码": make_uscc(1), "抵押闲置土地（亩）": "0"},
+        {"统一社会信用代码": make_uscc(2), "抵押闲置土地（亩）": "3"},
+    ])  # fmt: skip
+    rows = lever_rows(db, profile, inputs=inputs)
+    assert listed(rows, "mortgaged_idle_land") == ["批发商抵押", "抵押"]  # every firm, any trade
+    mine = rows.filter((pl.col("rule_id") == "mortgaged_idle_land") & (pl.col("name") == "抵押"))
+    text = mine.item(0, "inputs")
+    assert text == "闲置土地抵押在金融机构 12.5 亩"
