@@ -7,11 +7,13 @@ from mujun.profiles import Profile
 from mujun.profiles.periods import notes
 
 
-def warn_period(profile: Profile, year: int, /, *, levers: bool = False) -> None:
+def warn_period(
+    profile: Profile, year: int, /, *, levers: bool = False, what: str = "评价年度"
+) -> None:
     """Print, in Chinese, why ``year`` is outside the profile's or a lever's period.
 
     NOTE: on stdout with the command's other output, so that a failing command's stderr
     stays one ``Error:`` block.
     """
-    for note in notes(profile, year, levers=levers):
+    for note in notes(profile, year, levers=levers, what=what):
         out.print(note, markup=False, highlight=False)

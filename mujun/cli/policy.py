@@ -93,7 +93,8 @@ def targets(
 ) -> None:
     """Compare a published year with the plan's targets (firm aggregates, regional, cases)."""
     prof = for_year(load_profile(profile), year)
-    warn_period(prof, year)
+    # a plan's targets are set for the years whose data they measure
+    warn_period(prof, year + prof.data_year_offset, what="数据年度")
     table = read_regional(regional) if regional is not None else None
     with Store.open(db, read_only=True) as store:
         frame = evaluate_targets(store, year=year, profile=prof, regional=table)

@@ -32,7 +32,9 @@ def _span(period: Period) -> str:
     return f"{start} 至 {end}"
 
 
-def notes(profile: Profile, year: int, /, *, levers: bool = False) -> list[str]:
+def notes(
+    profile: Profile, year: int, /, *, levers: bool = False, what: str = "评价年度"
+) -> list[str]:
     """Warnings, in Chinese, for an evaluation year outside the profile's (or a lever's) period.
 
     NOTE: the evaluation year is the year the rules are applied in (classes published,
@@ -42,20 +44,22 @@ def notes(profile: Profile, year: int, /, *, levers: bool = False) -> list[str]:
         profile: the region profile.
         year: evaluation year.
         levers: also check each lever's own period (``[levers.periods]``).
+        what: what ``year`` is, in the message ("数据年度" for plan targets, which are set
+            for the years whose data they measure).
     """
     out: list[str] = []
     if profile.period is not None and not covers(profile.period, year):
         where = f"（{profile.period.source}）" if profile.period.source else ""
         out.append(
             f"注意：方案“{profile.meta.title}”的有效期为 {_span(profile.period)}{where}，"
-            f"评价年度 {year} 不在有效期内。仍按该方案的规则计算，"
+            f"{what} {year} 不在有效期内。仍按该方案的规则计算，"
             "请确认方案是否已延续或已有新方案。"
         )
     if levers:
         for rule_id, period in sorted(profile.levers.periods.items()):
             if not covers(period, year):
                 out.append(
-                    f"注意：政策规则 {rule_id} 的有效期为 {_span(period)}，评价年度 {year} "
+                    f"注意：政策规则 {rule_id} 的有效期为 {_span(period)}，{what} {year} "
                     "不在有效期内，其结果仅供参考。"
                 )
     return out

@@ -338,3 +338,21 @@ def test_a_regional_figure_with_two_units_across_parks_is_refused(tmp_path: Path
                                     (2023, "园区工业亩均投资强度", 1.7, "亿元/亩", "", "高新区")])  # fmt: skip
     with pytest.raises(DataError, match="不同单位"):
         targets(db, profile, regional=read_regional(path))
+
+
+@pytest.mark.parametrize(("year", "warned"), [(2024, False), (2025, True)])
+def test_targets_warn_for_a_data_year_outside_the_plan(
+    tmp_path: Path, year: int, warned: bool
+) -> None:
+    """Tiantai's plan runs to 2023-12-31: its 2023 targets are read in the 2024 evaluation."""
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from mujun.cli import app  # noqa: PLC0415
+
+    db = tmp_path / "db.duckdb"
+    publish(db, load_profile("tiantai"), {year - 1: frame(year - 1)})
+    done = CliRunner().invoke(app, ["targets", "--year", str(year), "--profile", "tiantai",
+                                    "--db", str(db)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    flat = "".join(done.output.split())
+    assert ("数据年度2024不在有效期内" in flat) is warned
