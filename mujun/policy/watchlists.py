@@ -85,8 +85,15 @@ def _population(ctx: Context, pop: ListPopulation) -> pl.DataFrame:
     return ctx.firms.filter(population_expr(pop))
 
 
-def _digits(rule: object, name: str) -> int | None:
-    return digits_for(name, getattr(rule, "digits", None))
+def _digits(ctx: Context, rule: object, name: str) -> int | None:
+    """A measure's published precision: the rule's, the same-id indicator's, or the default."""
+    own = getattr(rule, "digits", None)
+    if isinstance(own, dict) and name in own:
+        return int(own[name])
+    indicator = ctx.profile.indicators.get(name)
+    if indicator is not None and indicator.digits is not None:
+        return indicator.digits
+    return digits_for(name)
 
 
 def _listed(
@@ -133,7 +140,7 @@ def low_tax(ctx: Context, rule: LowTaxList) -> pl.DataFrame:
     """Tax per mu at or below the firm's revenue tier for ``years`` consecutive data years."""
     years = list(range(ctx.data_year - rule.years + 1, ctx.data_year + 1))
     facts = st.facts_of_years(ctx.store, years).filter(pl.col("land_mu") > 0)
-    d_tax, d_rev = _digits(rule, "tax_per_mu"), _digits(rule, "revenue_wan")
+    d_tax, d_rev = _digits(ctx, rule, "tax_per_mu"), _digits(ctx, rule, "revenue_wan")
     limit = pl.lit(None, pl.Float64)
     for tier in sorted(rule.tiers, key=lambda t: t.min_revenue_wan):
         big = compare(pl.col("revenue_wan").fill_null(0), ">=", tier.min_revenue_wan, d_rev)
@@ -170,7 +177,7 @@ def low_tax(ctx: Context, rule: LowTaxList) -> pl.DataFrame:
 def class_intensity(ctx: Context, rule: ClassAndIntensityList) -> pl.DataFrame:
     """Listed classes, high energy with low tax, or open inspection findings; minus protected."""
     m = list_measures()
-    d_energy, d_tax = _digits(rule, "energy_per_revenue"), _digits(rule, "tax_per_mu")
+    d_energy, d_tax = _digits(ctx, rule, "energy_per_revenue"), _digits(ctx, rule, "tax_per_mu")
     firms = _population(ctx, rule.population).with_columns(
         m["energy_per_revenue"].alias("_energy_rev"), m["tax_per_mu"].alias("_per_mu")
     )
@@ -244,7 +251,7 @@ def thresholds(ctx: Context, rule: ThresholdList) -> pl.DataFrame:
         ops = {i: t.limits()[name] for i, t in enumerate(rule.table) if name in t.limits()}
         if not ops:
             continue
-        digits = _digits(rule, name)
+        digits = _digits(ctx, rule, name)
         limit = pl.col("_row").replace_strict(
             {i: round_limit(v, digits) for i, (_, v) in ops.items()},
             default=None,
@@ -310,7 +317,7 @@ def idle(ctx: Context, rule: IdleList) -> pl.DataFrame:
         if ctx.inputs is None or "mortgaged_idle_land_mu" not in ctx.inputs.columns:
             return pl.DataFrame(schema=ROW_SCHEMA)
         mortgaged = ctx.inputs.filter(
-            compare(pl.col("mortgaged_idle_land_mu"), ">", 0.0, _digits(rule, "land_mu"))
+            compare(pl.col("mortgaged_idle_land_mu"), ">", 0.0, _digits(ctx, rule, "land_mu"))
         ).join(members, on="uscc", how="semi")
         inputs = pl.format("闲置土地抵押在金融机构 {} 亩", show(pl.col("mortgaged_idle_land_mu")))
         return _listed(

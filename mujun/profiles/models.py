@@ -134,6 +134,10 @@ class Indicator(Strict):
     direction: Literal["higher", "lower"] = "higher"
     scale: PositiveFloat = 1.0
     """Multiplier applied to the ratio, e.g. 10000 to turn 万元/kWh into 元/kWh."""
+    digits: Digits | None = None
+    """Published precision of the value (decimals). Lists and tests that compare a measure of
+    the same id (e.g. ``tax_per_mu``) with a published limit round both sides to it; none means
+    the default for the unit (2 for 万元/亩, 3 for 吨标准煤/万元; `mujun.profiles.conditions`)."""
     benchmark: Benchmark | None = None
     scoring: ItemScoring | None = None
     missing: MissingPolicy | None = None

@@ -325,3 +325,13 @@ def test_levers_out_in_every_format(tmp_path: Path, suffix: str) -> None:
     assert {"规则", "企业名称", "结果"} <= set(rows.columns)
     assert {"规则", "条数", "合计金额（万元）"} <= set(totals.columns)
     assert rows.filter(pl.col("规则编号") == "low_efficiency").height == 6
+
+
+def test_an_indicators_published_precision_applies_to_lists(tmp_path: Path) -> None:
+    # tax per mu published to 1 decimal: 10.04 reads 10.0 and is at the 10万 limit
+    profile = classes_by_tax("tiantai", {"indicators": {"tax_per_mu": {"digits": 1}}})
+    db = tmp_path / "db.duckdb"
+    year = facts(2, land_mu=10.0, tax_wan=[100.4, 100.5], industry_code="3311",
+                 revenue_wan=20000.0, name=["10.04", "10.05"])  # fmt: skip
+    publish(db, profile, {2022: year, 2023: year})
+    assert listed(lever_rows(db, profile), "low_efficiency") == ["10.04"]
