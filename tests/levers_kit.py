@@ -58,10 +58,21 @@ def table(tmp: Path, name: str, rows: list[dict[str, object]]) -> Path:
     return path
 
 
-def lever_rows(db: Path, profile: Profile, *, year: int = 2024, **files: Path) -> pl.DataFrame:
+def lever_rows(
+    db: Path,
+    profile: Profile,
+    *,
+    year: int = 2024,
+    projects: Path | None = None,
+    inputs: Path | None = None,
+    averages: Path | None = None,
+    inspections: Path | None = None,
+) -> pl.DataFrame:
     """Every lever row of a published evaluation year."""
     with mstore.Store.open(db, read_only=True) as s:
-        return evaluate_levers(load_context(s, year=year, profile=profile, **files)).rows
+        ctx = load_context(s, year=year, profile=profile, projects=projects, inputs=inputs,
+                           averages=averages, inspections=inspections)  # fmt: skip
+        return evaluate_levers(ctx).rows
 
 
 def listed(rows: pl.DataFrame, rule_id: str) -> list[str]:

@@ -66,7 +66,9 @@ def derive(lf: pl.LazyFrame, /) -> pl.LazyFrame:
             .cast(EMISSION_STATUS),
         ),
         "industry_division": _division(pl.col("industry_code")),
-        "firm_age_years": _age(*(pl.col(c) for c in _AGE_PARTS), pl.col("year")),
+        "firm_age_years": _age(
+            pl.col(_AGE_PARTS[0]), pl.col(_AGE_PARTS[1]), pl.col(_AGE_PARTS[2]), pl.col("year")
+        ),
     }
     # NOTE: the start's date parts are working columns, computed once: inside one expression
     # Polars recomputed them for each use (4x the time of the whole age at 1M firms).
