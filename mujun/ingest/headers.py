@@ -99,7 +99,7 @@ def locate(
     additive = {name for name, f in wanted.items() if f.additive}
     known_units = {norm(u).lower() for table in spec.units.values() for u in table}
     rows = sheet.grid.head(_SCAN_ROWS).rows()
-    best: tuple[int, Layout] | None = None
+    best: tuple[tuple[int, int], Layout] | None = None
     for i in range(len(rows)):
         candidates = [_match(rows, i, (i,), lookup, additive, known_units, monthly)]
         if i + 1 < len(rows):
@@ -108,7 +108,9 @@ def locate(
             found = {f.split(PART)[0].split(MONTH)[0] for f in layout.columns}
             if not (found & {*IDENTITY, "meter"}) or not set(required) <= found:
                 continue
-            score = len(found)
+            # Distinct fields first, then columns matched: a sub-header row of months (or of
+            # parts) under a merged group wins over the group row alone.
+            score = (len(found), len(layout.columns))
             if best is None or score > best[0]:
                 best = (score, layout)
     if best is None:
@@ -140,6 +142,12 @@ def _lookup(
         text = base
 
 
+def _bracket_unit(option: str, known_units: set[str]) -> str | None:
+    """The last bracketed known unit anywhere in a header text, e.g. "能耗（吨标准煤）-等价值"."""
+    found = [u for u in re.findall(r"\(([^()]*)\)", norm(option)) if u.lower() in known_units]
+    return found[-1] if found else None
+
+
 def _month(option: str, known_units: set[str]) -> tuple[int | None, str | None]:
     """(month, unit) of a monthly reading's header ("3月", "用电量（万千瓦时）-3月").
 
@@ -157,7 +165,7 @@ def _month(option: str, known_units: set[str]) -> tuple[int | None, str | None]:
     return None, None
 
 
-def _match(  # noqa: PLR0917 - private helper called from one place
+def _match(  # noqa: PLR0912, PLR0917 - one pass over the header cells, called from one place
     rows: list[tuple[str | None, ...]], top: int, levels: tuple[int, ...],
     lookup: dict[str, tuple[str, int]], additive: set[str], known_units: set[str],
     monthly: str | None,
@@ -182,6 +190,10 @@ def _match(  # noqa: PLR0917 - private helper called from one place
                                _LAST_RANK, option.replace("\n", ""), unit)  # fmt: skip
                     months.append(hit)
                     break
+        if hit is not None and hit.unit is None:
+            # A unit may sit in the merged group above ("用电量（万千瓦时）" over 1月…12月).
+            unit = next((u for o in options if (u := _bracket_unit(o, known_units))), None)
+            hit = replace(hit, unit=unit)
         if hit is not None:
             hits.append(hit)
         elif options and options[0]:

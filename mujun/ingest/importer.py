@@ -662,6 +662,11 @@ def import_year(
         for where, text in found_notes:
             notes.setdefault(where, []).append(text)
         warnings.append(found_warnings)
+    if "tax_detail" in frames and "tax_wide" in frames:
+        frames["tax_wide"], more = _detail_over_summary(
+            frames["tax_wide"], resolved["tax_wide"], frames["tax_detail"]
+        )
+        lines.append(more)
     facts = _merge(frames, year=year)
     failures = _failures(extracted, lines)
     mappings = tuple(s.mapping for s in read)
@@ -841,6 +846,25 @@ def _resolve(
         resolved[source] = rows.filter(pl.col(KEY).is_not_null())
     lost = pl.concat(unresolved, how="vertical") if unresolved else dep._no_lines()
     return resolved, lost, notes
+
+
+def _detail_over_summary(
+    wide: pl.DataFrame, wide_rows: pl.DataFrame, detail: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A firm in both payment-level and firm-level tax files: the payments count.
+
+    Its firm-level rows are skipped with the reason (the same tax is never counted twice).
+    """
+    both = detail.get_column(KEY).implode()
+    twice = wide_rows.filter(pl.col(KEY).is_in(both))
+    lines = twice.select(
+        pl.col(FILE).alias("file"), pl.col(SHEET).alias("sheet"), pl.col(ROW).alias("row"),
+        pl.lit("（企业标识）").alias("column"), pl.col(KEY).alias("value"),
+        pl.lit("该企业在税务入库明细中也有缴款：按明细计入，企业汇总表中的这一行不重复计算")
+        .alias("reason"),
+        pl.lit("skipped").alias("outcome"),
+    )  # fmt: skip
+    return wide.filter(~pl.col(KEY).is_in(both)), lines
 
 
 def _unique_map(frame: pl.DataFrame, column: str) -> dict[str, str]:

@@ -403,3 +403,35 @@ def test_a_title_of_another_year_is_an_alert(tmp_path: Path) -> None:
     assert result.warnings.filter(pl.col("check") == "表格标题的年份").height == 1
     same = run(year=2023, stats=workbook(tmp_path / "统计2.xlsx", [("统计", rows)]))
     assert "表格标题写的是" not in notes(same)
+
+
+def test_a_unit_in_a_merged_group_above_months_and_bases(tmp_path: Path) -> None:
+    months = [f"{m}月" for m in range(1, 13)]
+    power = workbook(
+        tmp_path / "电.xlsx",
+        [("电", [["统一社会信用代码", "企业名称", "用电量（万千瓦时）", *[None] * 12],
+                 [None, None, *months, "合计"], [U[0], "甲", *[1] * 12, 12]])],
+        merges={"电": ["C1:O1", "A1:A2", "B1:B2"]},
+    )  # fmt: skip
+    energy = workbook(
+        tmp_path / "能.xlsx",
+        [("能", [["统一社会信用代码", "企业名称", "综合能耗（千克标准煤）", None],
+                 [None, None, "等价值", "当量值"], [U[1], "乙", 30_000, 12_000]])],
+        merges={"能": ["C1:D1"]},
+    )  # fmt: skip
+    result = run(energy=[power, energy])
+    assert fact(result, U[0], "electricity_kwh") == pytest.approx(120_000.0)
+    assert fact(result, U[1], "energy_tce") == pytest.approx(30.0)
+
+
+def test_a_firm_in_both_a_payment_file_and_a_firm_level_file_counts_once(tmp_path: Path) -> None:
+    detail = workbook(tmp_path / "明细.xlsx", [("明细", [
+        [*PAY, "入库日期", "实缴金额（万元）"], [U[0], "甲", "增值税", "2024-03-01", 4.0]])])  # fmt: skip
+    summary = workbook(tmp_path / "汇总.xlsx", [("企业", [
+        ["纳税人识别号", "纳税人名称", "实缴税金（万元）"], [U[0], "甲", 4.0], [U[1], "乙", 2.0]])])  # fmt: skip
+    result = run(tax=[detail, summary])
+    assert fact(result, U[0], "tax_wan") == pytest.approx(4.0)
+    assert fact(result, U[1], "tax_wan") == pytest.approx(2.0)
+    line = result.failures.row(0, named=True)
+    assert (Path(line["file"]).name, line["outcome"]) == ("汇总.xlsx", "skipped")
+    assert "按明细计入" in line["reason"]
