@@ -2,10 +2,10 @@
 
 Files are sniffed by their name and first bytes, not trusted by their extension
 (`mujun.ingest._formats`): .xlsx and BIFF8 .xls are read with calamine (fastexcel), Excel 95
-(BIFF5) .xls with xlrd (calamine garbles its 8-bit strings), HTML tables saved as .xls with
-rowspans expanded, CSV text with its encoding decided over the whole file and its width taken
-from its data (`mujun.ingest._text`). Every cell comes back as text; parsing values is
-`mujun.ingest.values`' job.
+(BIFF5) .xls with xlrd (calamine garbles its 8-bit strings), Excel 2003 XML and HTML tables
+saved as .xls by their own parsers, CSV text with its encoding decided over the whole file
+and its width taken from its data (`mujun.ingest._text`). Every cell comes back as text;
+parsing values is `mujun.ingest.values`' job.
 
 Each sheet also carries what surrounds its table (`SheetContext`: title and condition lines,
 footnotes, units stated outside the header, its role from its name) and which of its rows must
@@ -16,7 +16,6 @@ value, a transposed table, and files that are not tables are refused naming what
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import zipfile
@@ -26,10 +25,9 @@ from pathlib import Path
 
 import fastexcel
 import polars as pl
-import xlrd  # type: ignore[import-untyped]
 
 from mujun.errors import DataError
-from mujun.ingest import _biff, _grid, _html, _text, _xlsx, _xml2003
+from mujun.ingest import _biff, _biff5, _grid, _html, _text, _xlsx, _xml2003
 from mujun.ingest._formats import refuse
 from mujun.ingest._formats import sniff as _sniff
 from mujun.ingest._grid import SheetContext, UnitHint
@@ -212,83 +210,14 @@ def _read_xls(path: Path) -> list[RawSheet]:
 
 
 def _read_biff5(path: Path) -> list[RawSheet]:
-    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
-    note = f"Excel 5.0/95（BIFF5）工作簿，按代码页 {book.codepage}（{book.encoding}）解码"
-    sheets, hidden, merges = _biff5_sheets(book)
-    if book.encoding not in _CJK_ENCODINGS and _latin_text(sheets):
-        # NOTE: the code page is missing or Western while the bytes are Chinese text; GBK is
-        # used only when it turns every such string into Chinese, and this is said.
-        try:
-            book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True,
-                                      encoding_override="gbk")  # fmt: skip
-            sheets, hidden, merges = _biff5_sheets(book)
-        except UnicodeDecodeError:
-            sheets = [("\u00ff", pl.DataFrame())]  # not GBK either: refused below
-        if _latin_text(sheets):
-            raise refuse(path, "无法确定这个 Excel 95 文件的文字编码（代码页未注明或不是中文）",
-                         "用 Excel 或 WPS 打开，另存为 .xlsx 后再导入。")  # fmt: skip
-        note = (f"Excel 5.0/95（BIFF5）工作簿：代码页注明为 {book.codepage or '（无）'}，"
-                "但文字按 GBK 才可读，已按 GBK 解码")  # fmt: skip
-    out = _book(path, "xls5", sheets, tuple(hidden))
-    filled = []
-    for sheet in out:
-        spans = _grid.merged_spans(sheet.grid, merges.get(sheet.sheet or "", []),
+    book = _biff5.read(path)
+    out = []
+    for sheet in _book(path, "xls5", book.sheets, book.hidden):
+        spans = _grid.merged_spans(sheet.grid, book.merges.get(sheet.sheet or "", []),
                                    first_row=1, first_col=0)  # fmt: skip
-        ctx = replace(sheet.context, notes=(*sheet.context.notes, note))
-        filled.append(replace(sheet, context=ctx, merged=tuple(spans)))
-    return filled
-
-
-_CJK_ENCODINGS = ("cp936", "gbk", "gb2312", "gb18030", "cp950", "big5")
-
-
-def _biff5_sheets(
-    book: xlrd.Book,
-) -> tuple[list[tuple[str, pl.DataFrame]], list[str], dict[str, list[tuple[int, int, int, int]]]]:
-    sheets, hidden, merges = [], [], {}
-    for index in range(book.nsheets):
-        sheet = book.sheet_by_index(index)
-        if sheet.visibility != 0:
-            hidden.append(sheet.name)
-            continue
-        rows = [[_xlrd_text(c, book.datemode) for c in sheet.row(r)] for r in range(sheet.nrows)]
-        width = max((len(r) for r in rows), default=0)
-        grid = pl.DataFrame(
-            [r + [None] * (width - len(r)) for r in rows],
-            schema={f"c{j}": pl.String for j in range(width)}, orient="row",
-        )  # fmt: skip
-        merges[sheet.name] = [(r1 + 1, c1, r2, c2 - 1) for r1, r2, c1, c2 in sheet.merged_cells]
-        sheets.append((sheet.name, grid))
-    return sheets, hidden, merges
-
-
-def _latin_text(sheets: list[tuple[str, pl.DataFrame]]) -> bool:
-    """Whether sheet names or cells hold Latin-1 letters (Chinese bytes read as Western)."""
-    pattern = r"[\u0080-\u00ff]"
-    for name, grid in sheets:
-        if re.search(pattern, name) or (
-            grid.width
-            and grid.select(pl.any_horizontal(pl.all().str.contains(pattern)).any()).item()
-        ):
-            return True
-    return False
-
-
-def _xlrd_text(cell: object, datemode: int) -> str | None:
-    kind, value = cell.ctype, cell.value  # type: ignore[attr-defined]
-    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-        return None
-    if kind == xlrd.XL_CELL_TEXT:
-        return str(value)
-    if kind == xlrd.XL_CELL_DATE:
-        stamp: dt.datetime = xlrd.xldate_as_datetime(value, datemode)
-        return stamp.strftime("%Y-%m-%d %H:%M:%S")
-    if kind == xlrd.XL_CELL_BOOLEAN:
-        return "true" if value else "false"
-    if kind == xlrd.XL_CELL_ERROR:
-        return str(xlrd.error_text_from_code.get(value, "#ERR"))
-    number = float(value)
-    return str(int(number)) if number.is_integer() else repr(number)  # as calamine writes it
+        ctx = replace(sheet.context, notes=(*sheet.context.notes, book.note))
+        out.append(replace(sheet, context=ctx, merged=tuple(spans)))
+    return out
 
 
 def _book(
