@@ -265,35 +265,51 @@ def _paid_range(context: SheetContext | None) -> tuple[str, int, int] | None:
     return None
 
 
-def tax_wide(rows: pl.DataFrame, *, settings: Ingest) -> tuple[pl.DataFrame, pl.DataFrame]:
+def tax_wide(
+    rows: pl.DataFrame, *, settings: Ingest
+) -> tuple[pl.DataFrame, pl.DataFrame, list[tuple[Where, str]]]:
     """Firm-level tax: the basket's item columns where the file has them, else its total.
 
-    Columns that are parts of one item (企业所得税（国税） and （地税）) add up. Sheets of
-    months (1月…12月) add up per firm: the same amount in two months is two payments. Inside
-    one sheet (or across sheets that are not months) a firm has one row.
+    A row with a total whose tax-item columns do not add up to it (a "其中" breakdown of a few
+    taxes) is read by its total: summing the few items would undercount; this is said. Columns
+    that are parts of one item (企业所得税（国税） and （地税）) add up. Sheets of months
+    (1月…12月) add up per firm: the same amount in two months is two payments. Inside one
+    sheet (or across sheets that are not months) a firm has one row.
     """
     basket = {*settings.tax.items, *settings.tax.add_backs}
-    items = [c for c in rows.columns if c.startswith(TAX_ITEM_PREFIX)
-             and c.removeprefix(TAX_ITEM_PREFIX).split("#")[0] in basket]  # fmt: skip
-    fields = [c for c in rows.columns if c.startswith(TAX_ITEM_PREFIX) or c == "total"]
+    every = [c for c in rows.columns if c.startswith(TAX_ITEM_PREFIX)]
+    items = [c for c in every if c.removeprefix(TAX_ITEM_PREFIX).split("#")[0] in basket]
+    fields = [*every, *(["total"] if "total" in rows.columns else [])]
     month = pl.col("_role") == "month" if "_role" in rows.columns else pl.lit(False)
     rows = rows.with_columns(
         pl.when(month).then(pl.format("{}|{}", pl.col(FILE), pl.col(SHEET))).otherwise(pl.lit(""))
         .alias("_part")
     )  # fmt: skip
     kept, lines = one_row_per_firm(rows, fields, key=[KEY, "_part"])
-    tax: pl.Expr
+    tax: pl.Expr = pl.lit(None, pl.Float64)
+    partial: pl.Expr = pl.lit(False)
     if items:
         tax = pl.when(pl.any_horizontal(pl.col(items).is_not_null())).then(pl.sum_horizontal(items))
-    elif "total" in kept.columns:
-        tax = pl.col("total")
-    else:
-        tax = pl.lit(None, pl.Float64)
-    firms = kept.with_columns(tax.alias("tax_wan")).group_by(KEY).agg(
+    if "total" in kept.columns:
+        if every:
+            whole = pl.sum_horizontal(every)
+            partial = pl.col("total").is_not_null() & (
+                (whole - pl.col("total")).abs() > 0.005 * pl.col("total").abs() + 1e-9
+            )
+            tax = pl.when(partial).then(pl.col("total")).otherwise(tax)
+        else:
+            tax = pl.col("total")
+    kept = kept.with_columns(tax.alias("tax_wan"), partial.fill_null(False).alias("_partial"))
+    notes = [
+        ((file, sheet), f"{n} 行的分税种列之和与合计列不符（多为“其中”项）：按合计列计入，"
+                        "评价方案的税种口径无法逐项套用，请核实")
+        for file, sheet, n in kept.filter("_partial").group_by(FILE, SHEET).len().iter_rows()
+    ]  # fmt: skip
+    firms = kept.group_by(KEY).agg(
         pl.col("name").drop_nulls().first(),
         pl.when(pl.col("tax_wan").is_not_null().any()).then(pl.col("tax_wan").sum()).alias("tax_wan"),
     )  # fmt: skip
-    return firms.select(KEY, "name", "tax_wan"), lines
+    return firms.select(KEY, "name", "tax_wan"), lines, notes
 
 
 # ---- statistics, register ---- #

@@ -887,12 +887,13 @@ def _aggregate(
     if source == "tax_detail":
         return (*dep.tax_detail(rows, data_year=year, settings=settings, spec=spec,
                                 contexts=contexts), _no_warnings())  # fmt: skip
+    if source == "tax_wide":
+        return (*dep.tax_wide(rows, settings=settings), _no_warnings())
     if source == "energy":
         frame, lines = dep.energy(rows, settings=settings, spec=spec)
         tolerance = spec.plausibility["month_total_tolerance"]
         return frame, lines, [], dep.month_check(rows, tolerance=tolerance)
     steps: dict[str, Callable[[pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]]] = {
-        "tax_wide": lambda r: dep.tax_wide(r, settings=settings),
         "stats": lambda r: dep.stats(r, spec=spec),
         "land": dep.land,
         "emissions": dep.emissions,

@@ -435,3 +435,12 @@ def test_a_firm_in_both_a_payment_file_and_a_firm_level_file_counts_once(tmp_pat
     line = result.failures.row(0, named=True)
     assert (Path(line["file"]).name, line["outcome"]) == ("汇总.xlsx", "skipped")
     assert "按明细计入" in line["reason"]
+
+
+def test_a_partial_breakdown_beside_a_total_reads_the_total(tmp_path: Path) -> None:
+    rows = [["纳税人识别号", "纳税人名称", "实缴税金（万元）", "增值税", "企业所得税", "个人所得税"],
+            [U[0], "甲", 100, 60, 10, None], [U[1], "乙", 50, 30, 15, 5]]  # fmt: skip
+    result = run(tax=workbook(tmp_path / "税.xlsx", [("税", rows)]))
+    assert fact(result, U[0], "tax_wan") == pytest.approx(100.0)  # 60 + 10 is a 其中 breakdown
+    assert fact(result, U[1], "tax_wan") == pytest.approx(45.0)  # complete: PIT left out
+    assert "按合计列计入" in notes(result)
