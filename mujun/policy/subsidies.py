@@ -36,6 +36,18 @@ def _rows(
                         outcome=outcome, amount=amount, per_project=True)  # fmt: skip
 
 
+def _capped_share(cap: float) -> pl.Expr:
+    """A project's part of its firm's capped total, the cap taken in project order.
+
+    Reads ``_raw`` (the project's uncapped amount) and ``_cum`` (its firm's running sum).
+    """
+    before = pl.col("_cum") - pl.col("_raw")
+    return pl.max_horizontal(
+        pl.min_horizontal(pl.col("_cum"), pl.lit(cap)) - pl.min_horizontal(before, pl.lit(cap)),
+        pl.lit(0.0),
+    )
+
+
 def renovation(ctx: Context, rule: RenovationSubsidy) -> pl.DataFrame:
     """Band by equipment investment; the class raises the base rate and the cap.
 
@@ -112,12 +124,18 @@ def rental(ctx: Context, rule: RentalSubsidy) -> pl.DataFrame:
         pl.col("total_investment_wan"),
         pl.col("class_label"),
     )
-    amount = pl.min_horizontal(
-        area * rule.yuan_per_m2_month * rule.months / 10000, pl.lit(rule.max_wan)
-    )
     good_class = label.is_in(list(rule.classes)).fill_null(False)
     big = compare(invest, ">=", rule.min_project_investment_wan, _DIGITS).fill_null(False)
     rented = (area > 0).fill_null(False)
+    raw = area * rule.yuan_per_m2_month * rule.months / 10000
+    if rule.cap_per == "firm":
+        due = pl.when(rented & big & good_class).then(raw).otherwise(0.0)
+        projects = projects.with_columns(due.alias("_raw")).with_columns(
+            pl.col("_raw").cum_sum().over("uscc", order_by="project_id").alias("_cum")
+        )
+        amount = _capped_share(rule.max_wan)
+    else:
+        amount = pl.min_horizontal(raw, pl.lit(rule.max_wan))
     outcome = (
         pl.when(~rented)
         .then(pl.lit("无新增租赁厂房"))
@@ -154,13 +172,7 @@ def extension(ctx: Context, rule: ExtensionSubsidy) -> pl.DataFrame:
     frame = projects.with_columns(raw.alias("_raw")).with_columns(
         pl.col("_raw").cum_sum().over("uscc", order_by="project_id").alias("_cum")
     )
-    # The per-firm cap is taken by the firm's projects in project order.
-    before = pl.col("_cum") - pl.col("_raw")
-    amount = pl.max_horizontal(
-        pl.min_horizontal(pl.col("_cum"), pl.lit(rule.max_wan_per_firm))
-        - pl.min_horizontal(before, pl.lit(rule.max_wan_per_firm)),
-        pl.lit(0.0),
-    )
+    amount = _capped_share(rule.max_wan_per_firm)
     outcome = (
         pl.when(eligible)
         .then(pl.lit("补助"))

@@ -99,6 +99,9 @@ class RentalSubsidy(Strict):
     min_project_investment_wan: NonNegative
     classes: tuple[str, ...]
     """Classes that qualify (B or better: ["A", "B"])."""
+    cap_per: Literal["project", "firm"] = "project"
+    """Whether ``max_wan`` caps each project or the firm's projects together (taken in
+    project order)."""
 
 
 class ExtensionSubsidy(Strict):

@@ -335,3 +335,28 @@ def test_an_indicators_published_precision_applies_to_lists(tmp_path: Path) -> N
                  revenue_wan=20000.0, name=["10.04", "10.05"])  # fmt: skip
     publish(db, profile, {2022: year, 2023: year})
     assert listed(lever_rows(db, profile), "low_efficiency") == ["10.04"]
+
+
+# ---- ambiguity as a setting: Tiantai's rental 50万 cap per firm ---- #
+@pytest.mark.parametrize(("cap_per", "expected"), [("firm", [50.0, 0.0, 36.0]),
+                                                   ("project", [50.0, 50.0, 36.0])])  # fmt: skip
+def test_rental_cap_per_firm_or_project(
+    tmp_path: Path, cap_per: str, expected: list[float]
+) -> None:
+    profile = classes_by_tax("tiantai", {"levers": {"rental": [
+        {"id": "new_rental", "label": "租金补助", "yuan_per_m2_month": 3.0, "months": 12,
+         "max_wan": 50.0, "min_project_investment_wan": 1000.0, "classes": ["A", "B"],
+         "cap_per": cap_per}]}})  # fmt: skip
+    db = tmp_path / "db.duckdb"
+    publish(db, profile, {2023: facts(2, tax_wan=[90.0, 70.0], industry_code="3311")})
+    projects = table(tmp_path, "p.csv", [
+        {"项目编号": "P1", "统一社会信用代码": make_uscc(0), "项目总投资（万元）": "5000", "新增租赁厂房面积（平方米）": "20000"},
+        {"项目编号": "P2", "统一社会信用代码": make_uscc(0), "项目总投资（万元）": "5000", "新增租赁厂房面积（平方米）": "20000"},
+        {"项目编号": "P3", "统一社会信用代码": make_uscc(1), "项目总投资（万元）": "1000", "新增租赁厂房面积（平方米）": "10000"},
+    ])  # fmt: skip
+    rows = lever_rows(db, profile, projects=projects).filter(pl.col("rule_id") == "new_rental")
+    assert rows.sort("project_id").get_column("amount_wan").to_list() == pytest.approx(expected)
+
+
+def test_tiantai_reads_the_rental_cap_per_firm() -> None:
+    assert load_profile("tiantai").levers.rental[0].cap_per == "firm"
