@@ -112,6 +112,14 @@ def _decode(raw: bytes, path: Path) -> tuple[bytes, str]:
         except UnicodeDecodeError:
             raise refuse(path, "文件以 UTF-16 标记开头，但内容不是有效的 UTF-16 文本",
                          "用 Excel 另存为“CSV UTF-8（逗号分隔）”后再导入。") from None  # fmt: skip
+    head = raw[:4096]
+    if head.count(0) * 4 >= len(head):  # UTF-16 without its mark: every other byte is 0
+        encoding = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        try:
+            return raw.decode(encoding).encode("utf-8"), "UTF-16（无字节序标记）"
+        except UnicodeDecodeError:
+            raise refuse(path, "文件含大量空字节，像是 UTF-16 文本，但不是有效的 UTF-16",
+                         "用 Excel 另存为“CSV UTF-8（逗号分隔）”后再导入。") from None  # fmt: skip
     try:
         raw.decode("utf-8")  # NOTE: validates the whole file; the text is not kept (memory)
         return (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw), "UTF-8"

@@ -226,7 +226,7 @@ def test_gbk_with_one_utf8_line_is_refused_not_mojibake(tmp_path: Path) -> None:
     assert "混合.csv" in message and "两种编码" in message and "第 3 行" in message
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16-le", "utf-16-be"])
 def test_one_encoding_throughout_is_read(tmp_path: Path, encoding: str) -> None:
     content = "统一社会信用代码,企业名称,工业增加值（万元）\n" + f"{U[0]},喆犇公司,5\n"
     result = run(stats=text(tmp_path / "统计.csv", content, encoding))
