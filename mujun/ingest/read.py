@@ -310,7 +310,9 @@ def _read_html(path: Path) -> list[RawSheet]:
     raw = path.read_bytes()
     declared = _charset(raw[:4096])
     text = None
-    for encoding in [*declared, "utf-8-sig", "gb18030"]:
+    # NOTE: valid UTF-8 first: GBK bytes are almost never valid UTF-8, while UTF-8 bytes
+    # often decode as GBK (mojibake) whatever the page declares.
+    for encoding in ["utf-8-sig", *declared, "gb18030"]:
         try:
             text = raw.decode(encoding)
             break

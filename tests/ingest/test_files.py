@@ -394,3 +394,11 @@ def test_sheets_holding_firm_codes_are_counted(tmp_path: Path) -> None:
     rows = [["代码", "名称"], [U[0], "甲"], [f" {U[1].lower()} ", "乙"]]
     path = workbook(tmp_path / "表.xlsx", [("数据", rows), ("说明", [["填表说明"]])])
     assert [s.context.coded_rows for s in read_sheets(path)] == [2, 0]
+
+
+def test_an_html_table_declared_gbk_but_written_in_utf8(tmp_path: Path) -> None:
+    html = ("<html><meta charset='gbk'><table><tr><td>统一社会信用代码</td><td>企业名称</td>"
+            f"<td>工业增加值（万元）</td></tr><tr><td>{U[0]}</td><td>甲机械有限公司</td><td>3</td>"
+            "</tr></table></html>")  # fmt: skip
+    result = run(stats=text(tmp_path / "统计.xls", html, "utf-8"))
+    assert fact(result, U[0], "name") == "甲机械有限公司"
