@@ -349,7 +349,8 @@ def _charset(head: bytes) -> list[str]:
 def _surround(sheet: RawSheet) -> RawSheet:
     """Add the sheet's title lines, footnotes, units, role; refuse a transposed table."""
     if sheet.grid.height == 0:
-        return sheet
+        role, month, year = _grid.sheet_role(sheet.sheet)
+        return replace(sheet, context=replace(sheet.context, role=role, month=month, year=year))
     if (shape := _grid.transposed(sheet.grid)) is not None:
         row, count, kind = shape
         where = f"［{sheet.sheet}］" if sheet.sheet else ""
