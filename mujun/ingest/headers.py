@@ -30,6 +30,8 @@ _MONTH_HEADER = re.compile(
 )
 _YEAR_TOTAL = ("全年合计", "合计", "全年", "年度合计", "全年累计", "累计", "年合计",
                "全年用电量合计", "用电量合计", "1-12月", "1-12月合计", "1-12月累计")  # fmt: skip
+_UNITISH = re.compile(r"元|瓦|时|米|亩|顷|吨|克|度|方|煤|kw|wh|m2|m3|kg|hm|^t$", re.IGNORECASE)
+"""Bracketed header text that reads like a unit (known or not), not a qualifier like 国税."""
 _LAST_RANK = 10_000
 """Rank of an annual-total column ("合计") beside monthly readings: any alias outranks it."""
 
@@ -137,14 +139,18 @@ def _lookup(
         base, bracket = split_unit(text)
         if bracket is None or base == text:
             return None
-        if unit is None and norm(bracket).lower() in known_units:
-            unit = bracket
+        stated = re.sub(r"^单位[:：]?", "", bracket)
+        # An unknown text that reads like a unit ("兆瓦时") is kept as the unit: the importer
+        # refuses it rather than falling back to a default that may be 1000 times off.
+        if unit is None and (norm(stated).lower() in known_units or _UNITISH.search(stated)):
+            unit = stated
         text = base
 
 
 def _bracket_unit(option: str, known_units: set[str]) -> str | None:
     """The last bracketed known unit anywhere in a header text, e.g. "能耗（吨标准煤）-等价值"."""
-    found = [u for u in re.findall(r"\(([^()]*)\)", norm(option)) if u.lower() in known_units]
+    inside = [re.sub(r"^单位:?", "", u) for u in re.findall(r"\(([^()]*)\)", norm(option))]
+    found = [u for u in inside if u.lower() in known_units]
     return found[-1] if found else None
 
 

@@ -182,6 +182,7 @@ def _read_sheet(
         if name not in wanted:
             fields[name] = wanted[_base(name)]
     layout, user_units = _user_units(layout, corrections, fields, spec)
+    _refuse_unknown_units(layout, sheet, fields, spec)
     layout, cell_units = _cell_units(layout, sheet, fields)
     lenient = (
         {n for n, f in fields.items() if n in layout.columns and f.kind not in ("id", "text")}
@@ -237,6 +238,24 @@ def _user_units(
             units[name] = unit
             done.add(name)
     return replace(layout, units=units), done
+
+
+def _refuse_unknown_units(
+    layout: Layout, sheet: RawSheet, fields: dict[str, FieldSpec], spec: Spec
+) -> None:
+    """A header stating a unit mujun does not know is refused (never read by a default)."""
+    for name, unit in layout.units.items():
+        family = fields[name].unit if name in fields else None
+        if unit is None or family is None or unit_factor(spec, family, unit) is not None:
+            continue
+        where = f"［{sheet.sheet}］" if sheet.sheet else ""
+        header = layout.headers[name]
+        known = "、".join(spec.units[family])
+        msg = (
+            f"无法读取 {sheet.file}{where}：列“{header}”的单位“{unit}”无法识别，mujun 不按默认单位"
+            f"猜测。\n提示：可识别的单位有 {known}；用 --unit {header}=单位 指定。"
+        )
+        raise DataError(msg)
 
 
 _YUAN_CELL = r"[0-9)]\s*元$"

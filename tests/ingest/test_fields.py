@@ -444,3 +444,20 @@ def test_a_partial_breakdown_beside_a_total_reads_the_total(tmp_path: Path) -> N
     assert fact(result, U[0], "tax_wan") == pytest.approx(100.0)  # 60 + 10 is a 其中 breakdown
     assert fact(result, U[1], "tax_wan") == pytest.approx(45.0)  # complete: PIT left out
     assert "按合计列计入" in notes(result)
+
+
+@pytest.mark.parametrize(("header", "value", "expected"), [
+    ("用电量（万kW·h）", 2, 20_000.0),
+    ("用电量(单位:万千瓦时)", 2, 20_000.0),
+    ("用电量（兆瓦时）", 2, None),  # a unit mujun does not know: refused, never a default
+])  # fmt: skip
+def test_units_written_in_other_ways(
+    tmp_path: Path, header: str, value: float, expected: float | None
+) -> None:
+    path = workbook(tmp_path / "电.xlsx", [("电", [["统一社会信用代码", "企业名称", header],
+                                                  [U[0], "甲", value]])])  # fmt: skip
+    if expected is None:
+        with pytest.raises(DataError, match="单位“兆瓦时”无法识别"):
+            run(energy=path)
+        return
+    assert fact(run(energy=path), U[0], "electricity_kwh") == pytest.approx(expected)
