@@ -215,13 +215,13 @@ def _match(  # noqa: PLR0912, PLR0917 - one pass over the header cells, called f
     headers: dict[str, str] = {}
     units: dict[str, str | None] = {}
     repeated: list[tuple[str, str, str]] = []
-    for name, found in by_field.items():
-        found.sort(key=lambda h: (h.rank, h.col))
-        kept = found if name in additive else found[:1]
-        for k, hit in enumerate(sorted(kept, key=lambda h: h.col)):
+    for name, matched in by_field.items():
+        matched.sort(key=lambda h: (h.rank, h.col))
+        kept = matched if name in additive else matched[:1]
+        for k, chosen in enumerate(sorted(kept, key=lambda h: h.col)):
             key = name if k == 0 else f"{name}{PART}{k + 1}"
-            columns[key], headers[key], units[key] = f"c{hit.col}", hit.header, hit.unit
-        repeated.extend((name, f"c{h.col}", h.header) for h in found if h not in kept)
+            columns[key], headers[key], units[key] = f"c{chosen.col}", chosen.header, chosen.unit
+        repeated.extend((name, f"c{h.col}", h.header) for h in matched if h not in kept)
     order = {c: int(c[1:]) for c in columns.values()}
     columns = dict(sorted(columns.items(), key=lambda kv: order[kv[1]]))
     return Layout(levels, levels[-1] + 1, columns, headers, units,

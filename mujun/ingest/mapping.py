@@ -37,8 +37,10 @@ IGNORE_WORDS = ("-", "ignore", "忽略", "不导入")
 """A correction target that means "do not read this column"."""
 FRIENDLY_TARGETS = {"tax_amount": ("amount", "total"), "税额": ("amount", "total")}
 """Correction targets that name a field by what it is rather than by its name in a source."""
-_FROM_EXTRACT = {"表头": "header", "表头上方说明": "title row", "表下注释": "footnote",
-                 "默认（文件未注明）": "default"}  # fmt: skip
+_FROM_EXTRACT: dict[str, Evidence] = {
+    "表头": "header", "表头上方说明": "title row", "表下注释": "footnote",
+    "默认（文件未注明）": "default",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -216,12 +218,12 @@ class Corrections:
                         table[name] = f.model_copy(update={"aliases": kept})
             if target in IGNORE_WORDS:
                 continue
-            name = resolve_target(target, fields, identity)
-            if name is None:
+            chosen = resolve_target(target, fields, identity)
+            if chosen is None:
                 continue
-            table = identity if name in identity else fields
-            table[name] = table[name].model_copy(update={"aliases": (header,)})
-            mapped.add(name)
+            table = identity if chosen in identity else fields
+            table[chosen] = table[chosen].model_copy(update={"aliases": (header,)})
+            mapped.add(chosen)
         return fields, identity, mapped
 
 
