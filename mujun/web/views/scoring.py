@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mujun.errors import MujunError
 from mujun.profiles import available_profiles, load_profile
 from mujun.web import audit, ops, tables
 from mujun.web import permissions as perm
@@ -14,7 +16,23 @@ from mujun.web.pages import Ctx, page, redirect, render
 
 
 def _profiles() -> dict[str, str]:
-    return {name: load_profile(path).meta.title for name, path in available_profiles().items()}
+    """Shipped methods → title (a method whose file does not load is left out of the list)."""
+    found = available_profiles()
+    return dict(
+        _titles(tuple((name, str(path), path.stat().st_mtime) for name, path in found.items()))
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _titles(files: tuple[tuple[str, str, float], ...]) -> tuple[tuple[str, str], ...]:
+    # NOTE: keyed by each file's modification time, so an edited profile is read again.
+    titles = []
+    for name, path, _ in files:
+        try:
+            titles.append((name, load_profile(path).meta.title))
+        except MujunError:
+            continue
+    return tuple(titles)
 
 
 def score_page(ctx: Ctx) -> Response:
