@@ -213,7 +213,11 @@ def year_runs(store: Store, user: User, year: int, /) -> pl.DataFrame:
 
 
 def years(store: Store, user: User, /) -> list[int]:
-    """Evaluation years with runs of the user's counties, and years with stored facts (+1)."""
+    """Evaluation years with runs of the user's counties, and years with stored facts (+1).
+
+    NOTE: a data year with facts but no run yet is offered as the evaluation year after it,
+    the offset of every shipped profile; the workbench says which data year it reads.
+    """
     cond, params = perm.county_filter(user)
     rows = store.con.execute(
         "SELECT DISTINCT evaluation_year FROM runs WHERE EXISTS (SELECT 1 FROM results r WHERE "

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from mujun.errors import DataError
 from mujun.ingest.mapping import EVIDENCE_LABELS
-from mujun.profiles import available_profiles
+from mujun.profiles import available_profiles, load_profile
 from mujun.report import write_table
 from mujun.web import permissions as perm
 from mujun.web import uploads as up
@@ -85,6 +85,7 @@ def upload_page(ctx: Ctx) -> Response:
         "upload.html",
         title=f"数据导入：上传 {item.upload_id}",
         u=item,
+        evaluation_year=item.data_year - load_profile(item.profile).data_year_offset,
         sources=up.SOURCE_LABELS,
         kinds=up.KIND_LABELS,
         progress=ctx.request.app.state.reader.progress(item),
@@ -135,7 +136,7 @@ def accept(ctx: Ctx) -> Response:
     item = _load(ctx)
     with ctx.db.write() as store:
         up.accept(store, item, user_counties=lambda c: perm.covers(ctx.user, c), who=ctx.who)
-    return redirect(f"/year/{item.data_year + 1}")
+    return redirect(f"/year/{item.data_year - load_profile(item.profile).data_year_offset}")
 
 
 def problems_csv(ctx: Ctx) -> Response:
