@@ -25,7 +25,7 @@ from typing import Any, Literal
 import polars as pl
 
 from mujun.errors import DataError
-from mujun.ingest.headers import MONTH, PART, norm
+from mujun.ingest.headers import MONTH, PART, norm, split_unit
 from mujun.ingest.spec import FieldSpec, Spec
 
 Evidence = Literal["header", "title row", "footnote", "cells", "default", "user", "none"]
@@ -210,10 +210,10 @@ class Corrections:
         identity = dict(spec.identity)
         mapped: set[str] = set()
         for header, target in self.columns:
-            key = norm(header)
+            keys = {norm(header), norm(split_unit(re.sub(r"\s", "", header))[0])}
             for table in (fields, identity):
                 for name, f in list(table.items()):
-                    kept = tuple(a for a in f.aliases if norm(a) != key)
+                    kept = tuple(a for a in f.aliases if norm(a) not in keys)
                     if kept != f.aliases:
                         table[name] = f.model_copy(update={"aliases": kept})
             if target in IGNORE_WORDS:

@@ -153,3 +153,14 @@ def test_cli_refusal_of_an_empty_year_writes_the_report_and_stores_nothing(tmp_p
     assert not (tmp_path / "f.parquet").exists() and not (tmp_path / "m.duckdb").exists()
     problems = pl.read_excel(tmp_path / "f_import_report.xlsx", sheet_name="问题行")
     assert problems.height == 1
+
+
+def test_ignoring_a_column_whose_header_carries_a_unit(tmp_path: Path) -> None:
+    rows = [
+        ["纳税人识别号", "纳税人名称", "实缴税金（万元）", "税收收入（万元）"],
+        [U[0], "甲", 1, 9],
+    ]
+    path = workbook(tmp_path / "税.xlsx", [("税", rows)])
+    corrections = parse_corrections(["实缴税金（万元）=-", "税收收入=total"])
+    result = import_year({"tax": [path]}, year=2024, settings=SETTINGS, corrections=corrections)
+    assert result.facts.item(0, "tax_wan") == 9.0
