@@ -50,6 +50,7 @@ record_objection = cycle.record_objection
 decide_objection = cycle.decide_objection
 adjust = cycle.adjust
 decide_final = cycle.decide_final
+resolve_review = cycle.resolve_review
 
 
 def final_preview(store: Store, /, *, year: int) -> pl.DataFrame:

@@ -409,3 +409,20 @@ def run_version(store: Store, run_id: int, /) -> list[object]:
         [run[1] if run else None],
     )
     return [str(v) for v in (*(run or ()), *(adjusted or ()), *(objected or ()))]
+
+
+def open_reviews(store: Store, user: User, year: int, /) -> list[dict[str, Any]]:
+    """Decisions a rescore could not carry (the engine's class changed), waiting for a person.
+
+    Columns: uscc, name, decided_on (the engine class the decision was made on), to_class,
+    reason, engine_class (the new run's class), run_id.
+    """
+    firms_sql, params = _year_firms(user, year)
+    return store.frame(
+        "SELECT v.review_id, v.run_id, v.uscc, f.name, a.engine_class AS decided_on, a.to_class, "
+        "a.reason, v.engine_class FROM adjustment_reviews v JOIN adjustments a "
+        "USING (adjustment_id) JOIN runs u ON u.run_id = v.run_id LEFT JOIN firms f "
+        "ON f.uscc = v.uscc WHERE v.status = 'open' AND u.evaluation_year = ? "
+        f"AND v.uscc IN ({firms_sql}) ORDER BY v.review_id",
+        [int(year), *params],
+    ).to_dicts()

@@ -29,6 +29,7 @@ def notice_page(ctx: Ctx) -> Response:
         overview = tables.year_overview(store, ctx.user, year)
         objections = tables.year_objections(store, ctx.user, year)
         adjustments = tables.year_adjustments(store, ctx.user, year)
+        reviews = tables.open_reviews(store, ctx.user, year)
         preview = None
         if ctx.user.role in perm.ACTIONS["write"] and overview["has_notice"]:
             preview = tables.visible_changes(
@@ -43,6 +44,7 @@ def notice_page(ctx: Ctx) -> Response:
         o=overview,
         objections=objections,
         adjustments=adjustments,
+        reviews=reviews,
         preview=preview,
         today=today,
         end_default=today + dt.timedelta(days=7),
@@ -167,6 +169,33 @@ def adjust(ctx: Ctx) -> Response:
     return redirect(_safe_next(ctx.param("back")) if ctx.param("back") else f"/year/{year}/notice")
 
 
+def review(ctx: Ctx) -> Response:
+    """Keep or drop a decision a rescore could not carry."""
+    year = ctx.path_int("year")
+    uscc = ctx.param("uscc")
+    keep = ctx.param("keep")
+    if keep not in ("1", "0"):
+        msg = "请选择：继续适用原调档，或不再适用。"
+        raise ops.OperationError(msg)
+    with ctx.db.write() as store:
+        county = perm.check_year_firm(store, ctx.user, year, uscc)
+        done = ops.resolve_review(
+            store, year=year, uscc=uscc, keep=keep == "1", who=ctx.who,
+            note=ctx.param("note") or None,
+        )  # fmt: skip
+        audit.record(
+            store,
+            who=ctx.who,
+            action="决定重新计算后的调档",
+            county=county,
+            target=uscc,
+            before={"状态": "待决定"},
+            after={"决定": "继续适用" if keep == "1" else "不再适用", "记录": str(done),
+                   "说明": ctx.param("note")},
+        )  # fmt: skip
+    return redirect(f"/year/{year}/notice")
+
+
 def final(ctx: Ctx) -> Response:
     """认定: only with the confirmation box ticked after reading the changes since 公示."""
     year = ctx.path_int("year")
@@ -195,5 +224,6 @@ routes = [
     Route("/year/{year:int}/objections", page(objection, action="write"), methods=["POST"]),
     Route("/objections/{objection_id:int}/decide", page(decide, action="write"), methods=["POST"]),
     Route("/year/{year:int}/adjust", page(adjust, action="write"), methods=["POST"]),
+    Route("/year/{year:int}/reviews", page(review, action="write"), methods=["POST"]),
     Route("/year/{year:int}/final", page(final, action="write"), methods=["POST"]),
 ]
