@@ -310,6 +310,7 @@ def year_overview(store: Store, user: User, year: int, /) -> dict[str, Any]:
         "objections": int(objections[0]),
         "open_objections": int(objections[1]),
         "adjustments": int(adjustments[0]),
+        "reviews": len(open_reviews(store, user, year)),
         "has_draft": "draft" in states,
         "has_notice": "notice" in states,
         "has_final": "final" in states or "published" in states,
