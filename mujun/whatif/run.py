@@ -163,7 +163,9 @@ def _budget_change(a: pl.DataFrame, b: pl.DataFrame) -> pl.DataFrame:
 
 def _watch_change(a: pl.DataFrame, b: pl.DataFrame) -> pl.DataFrame:
     def listed(rows: pl.DataFrame) -> pl.DataFrame:
-        return rows.filter(pl.col("kind") == "watch").select("rule_id", "rule", "uscc").unique()
+        # a block list (低效工业区块) names a park, not a firm: its name is the key
+        key = pl.coalesce("uscc", "name").alias("uscc")
+        return rows.filter(pl.col("kind") == "watch").select("rule_id", "rule", key).unique()
 
     la, lb = listed(a), listed(b)
     rules = pl.concat([la, lb]).select("rule_id", "rule").unique(maintain_order=True)

@@ -173,3 +173,16 @@ def test_shizuishan_mortgaged_idle_land_from_the_inputs(tmp_path: Path) -> None:
     mine = rows.filter((pl.col("rule_id") == "mortgaged_idle_land") & (pl.col("name") == "抵押"))
     text = mine.item(0, "inputs")
     assert text == "闲置土地抵押在金融机构 12.5 亩"
+
+
+def test_what_if_counts_blocks_by_name() -> None:
+    from mujun.whatif.run import _watch_change  # noqa: PLC0415 - the what-if's list comparison
+
+    def rows(names: list[str]) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"rule_id": "b", "rule": "低效工业区块", "kind": "watch", "uscc": None, "name": names},
+            schema_overrides={"uscc": pl.String},
+        )
+
+    got = _watch_change(rows(["东园", "西村"]), rows(["东园", "南园", "北园"])).row(0, named=True)
+    assert (got["listed_a"], got["listed_b"], got["added"], got["removed"]) == (2, 3, 2, 1)
