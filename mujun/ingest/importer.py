@@ -563,20 +563,38 @@ def _sheet_roles(read: list[_Sheet], year: int) -> list[_Sheet]:
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
-def _title_year(s: _Sheet, year: int) -> _Sheet:
-    """Alert when the title lines name years and none is the data year or the one after it.
+_YEARLY = ("tax_wide", "stats", "energy", "emissions")
+"""Sources whose rows carry no date: a title naming only other years refuses the file."""
 
-    Such a file is probably of another year than ``--data-year`` says (the year after is the
-    evaluation year, which titles often name).
+
+def _title_year(s: _Sheet, year: int) -> _Sheet:
+    """Check the years the title lines name against the data year.
+
+    When they name years and none is the data year or the one after it (the evaluation year,
+    which titles often name), the file is probably of another year than ``--data-year`` says:
+    a source whose rows carry no date is refused; others (payments with dates, land, the
+    register) get an alert.
+
+    Raises:
+        DataError: a dateless yearly file titled with other years only.
     """
-    lines = s.extracted.context.title_lines
+    e = s.extracted
+    lines = e.context.title_lines
     stated = sorted({int(y) for line in lines for y in _TITLE_YEAR.findall(line)})
-    if year < 0 or not stated or {year, year + 1} & set(stated):
+    if year < 0 or not stated or {year, year + 1} & set(stated) or e.rows.is_empty():
         return s
-    alert = (
-        f"表格标题写的是 {'、'.join(map(str, stated))} 年（“{lines[0][:30]}”），而数据年度是 "
-        f"{year}：请核实 --data-year 或所选文件"
+    said = (
+        f"表格标题写的是 {'、'.join(map(str, stated))} 年（“{lines[0][:30]}”），而数据年度是 {year}"
     )
+    if e.source in _YEARLY and "year" not in s.found:
+        where = f"［{e.sheet}］" if e.sheet else ""
+        msg = (
+            f"{Path(e.file).name}{where}：{said}，这份文件很可能不是 {year} 年的数据；"
+            "未导入任何数据。\n提示：检查 --data-year 和所选文件；"
+            f"如果文件确实是 {year} 年的数据，请改正表格标题。"
+        )
+        raise DataError(msg)
+    alert = f"{said}：请核实 --data-year 或所选文件"
     return replace(s, mapping=replace(s.mapping, alerts=(*s.mapping.alerts, alert)))
 
 

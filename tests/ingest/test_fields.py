@@ -395,14 +395,19 @@ def test_one_bad_register_cell_is_cleared_and_the_row_kept(tmp_path: Path) -> No
     assert cleared.get_column("reason").str.contains("该单元格已清空").all()
 
 
-def test_a_title_of_another_year_is_an_alert(tmp_path: Path) -> None:
+def test_a_title_of_another_year(tmp_path: Path) -> None:
     rows = [["某县2023年度规上工业企业主要指标"], ["统一社会信用代码", "企业名称", "工业增加值（万元）"],
             [U[0], "甲", 5]]  # fmt: skip
-    result = run(year=2032, stats=workbook(tmp_path / "统计.xlsx", [("统计", rows)]))
-    assert "表格标题写的是 2023 年" in notes(result)
+    stats = workbook(tmp_path / "统计.xlsx", [("统计", rows)])
+    with pytest.raises(DataError, match="表格标题写的是 2023 年") as info:
+        run(year=2032, stats=stats)
+    assert "统计.xlsx" in str(info.value)
+    assert "表格标题写的是" not in notes(run(year=2023, stats=stats))
+    assert "表格标题写的是" not in notes(run(year=2022, stats=stats))  # the evaluation year
+    land = [["2023年用地情况"], ["统一社会信用代码", "企业名称", "用地面积（亩）"], [U[0], "甲", 5]]
+    result = run(year=2032, land=workbook(tmp_path / "地.xlsx", [("地", land)]))
+    assert "表格标题写的是 2023 年" in notes(result)  # land is a stock: an alert
     assert result.warnings.filter(pl.col("check") == "表格标题的年份").height == 1
-    same = run(year=2023, stats=workbook(tmp_path / "统计2.xlsx", [("统计", rows)]))
-    assert "表格标题写的是" not in notes(same)
 
 
 def test_a_unit_in_a_merged_group_above_months_and_bases(tmp_path: Path) -> None:
