@@ -67,8 +67,10 @@ def import_problems(
         for c in ("value", "reason", "raw")
         if c in problems.columns
     )
-    rejected = problems.filter((pl.col("outcome") == "rejected") & ~personal)
-    skipped = problems.filter(pl.col("outcome") != "rejected")
+    # NOTE: a cleared cell (register row kept, one value emptied) matters for scoring: listed.
+    listed = pl.col("outcome").is_in(["rejected", "cleared"])
+    rejected = problems.filter(listed & ~personal)
+    skipped = problems.filter(~listed)
     if township is not None:
         firms = view.results.filter(pl.col("township") == township).get_column("uscc")
         named = pl.concat_str(
@@ -83,7 +85,8 @@ def import_problems(
         .agg(pl.len().cast(pl.Int64).alias("rows"))
         .sort("file", "reason")
     )
-    return rejected.with_columns(pl.col("outcome").replace({"rejected": "拒绝"})), counted
+    labels = {"rejected": "拒绝", "cleared": "清空单元格（行已接受）"}
+    return rejected.with_columns(pl.col("outcome").replace(labels)), counted
 
 
 def internal_workbook(
