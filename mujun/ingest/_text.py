@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,31 +136,54 @@ def _decode(raw: bytes, path: Path) -> tuple[bytes, str]:
             f"第 {named} 行{more}却是 UTF-8；无论按哪种编码读取都会有乱码",
             "用记事本或 WPS 打开，核对这些行的文字后整体另存为 UTF-8 编码的 CSV，再导入。",
         )
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise refuse(
-            path,
-            f"无法识别文件编码：既不是 UTF-8（第 {first_bad} 行起无效），也不是 GBK/GB18030"
-            f"（第 {line} 行无效）",
-            "用 Excel 或 WPS 打开后另存为“CSV UTF-8（逗号分隔）”再导入。",
-        ) from None
-    return text.encode("utf-8"), "GB18030（GBK）"
+    parts = []
+    lines_before = 0
+    for chunk in _chunks(raw):
+        try:
+            parts.append(chunk.decode("gb18030").encode("utf-8"))
+        except UnicodeDecodeError as exc:
+            line = lines_before + chunk.count(b"\n", 0, exc.start) + 1
+            raise refuse(
+                path,
+                f"无法识别文件编码：既不是 UTF-8（第 {first_bad} 行起无效），也不是 GBK/GB18030"
+                f"（第 {line} 行无效）",
+                "用 Excel 或 WPS 打开后另存为“CSV UTF-8（逗号分隔）”再导入。",
+            ) from None
+        lines_before += chunk.count(b"\n")
+    return b"".join(parts), "GB18030（GBK）"
+
+
+def _chunks(raw: bytes, size: int = 1 << 24) -> Iterator[bytes]:
+    """``raw`` in pieces of about ``size`` bytes, each ending at a line end.
+
+    A 16 MB piece is decoded at a time instead of the whole file as one Python string (memory);
+    a line end never falls inside a UTF-8 or GB18030 character.
+    """
+    start = 0
+    while start < len(raw):
+        end = raw.find(b"\n", min(start + size, len(raw) - 1))
+        end = len(raw) if end < 0 else end + 1
+        yield raw[start:end]
+        start = end
 
 
 def _utf8_lines(raw: bytes) -> list[int]:
     """Line numbers of lines that are valid UTF-8 holding non-ASCII text."""
-    lines = pl.Series(raw.decode("utf-8", errors="replace").split("\n"), dtype=pl.String)
-    frame = pl.DataFrame({"line": lines}).with_row_index("n", offset=1)
-    # NOTE: only lines whose non-ASCII characters are all Chinese text (CJK ideographs,
-    # Chinese and full-width punctuation) count: a short GBK line can be valid UTF-8 by
-    # chance, but then decodes to Latin, Greek or Cyrillic letters.
-    hits = frame.filter(
-        pl.col("line").str.contains(r"[^\x00-\x7f]")
-        & pl.col("line").str.contains(f"^[\\x00-\\x7f{_CHINESE}]*$")
-    )
-    return hits.get_column("n").to_list()
+    found: list[int] = []
+    lines_before = 0
+    for chunk in _chunks(raw):
+        lines = pl.Series("line", [chunk.decode("utf-8", errors="replace")]).str.split("\n")
+        frame = lines.explode().to_frame().with_row_index("n", offset=lines_before + 1)
+        # NOTE: only lines whose non-ASCII characters are all Chinese text (CJK ideographs,
+        # Chinese and full-width punctuation) count: a short GBK line can be valid UTF-8 by
+        # chance, but then decodes to Latin, Greek or Cyrillic letters.
+        hits = frame.filter(
+            pl.col("line").str.contains(r"[^\x00-\x7f]")
+            & pl.col("line").str.contains(f"^[\\x00-\\x7f{_CHINESE}]*$")
+        )
+        found.extend(hits.get_column("n").to_list())
+        lines_before += chunk.count(b"\n")
+    return found
 
 
 def _sample(text: str) -> list[str]:
