@@ -706,15 +706,21 @@ def import_year(
         lines.append(more)
     facts = _merge(frames, year=year)
     failures = _failures(extracted, lines)
-    mappings = tuple(s.mapping for s in read)
+    # What matching and summing decided (year basis, 组织机构代码, totals) joins each sheet's
+    # mapping, so the terminal, the report and the batch record all say it.
+    mappings = tuple(
+        replace(
+            s.mapping, notes=(*s.mapping.notes, *notes.get((s.mapping.file, s.mapping.sheet), []))
+        )
+        for s in read
+    )
     alerts = pl.DataFrame(
         [(None, Path(m.file).name, "表格标题的年份", float(year), a) for m in mappings
          for a in m.alerts],
         schema=WARNING_SCHEMA, orient="row",
     )  # fmt: skip
     warnings.append(alerts)
-    for m in mappings:
-        notes.setdefault((m.file, m.sheet), [])[:0] = [*m.warnings(), *m.notes]
+    notes = {(m.file, m.sheet): [*m.warnings(), *m.notes] for m in mappings}
     result = ImportResult(
         facts=facts,
         failures=failures,
