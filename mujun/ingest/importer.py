@@ -365,8 +365,9 @@ def _reading_notes(
     notes = []
     for name, _col, header in layout.repeated:
         used = layout.headers.get(name, name)
+        label = field_label(name, spec, fields)
         notes.append(
-            f"“{used}”与“{header}”都对应字段 {name}（{field_label(name, spec, fields)}）：按 sources.toml 的"
+            f"“{used}”与“{header}”都对应字段 {name}（{label}）：按 sources.toml 的"
             f"优先顺序读取“{used}”，“{header}”未使用"
         )
     parts = [n for n in layout.columns if PART in n]
