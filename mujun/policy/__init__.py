@@ -115,6 +115,7 @@ def evaluate_levers(ctx: Context, /) -> LeverResult:
         *(("watch", r, watchlists.blocks) for r in lv.blocks),
         *(("watch", r, watchlists.inspections) for r in lv.inspections),
         *(("admission", r, watchlists.admission) for r in lv.admission),
+        *(("admission", r, watchlists.per_mu_admission) for r in lv.per_mu_admission),
     ]
     parts = [overrides(ctx)] + [run(ctx, rule) for _, rule, run in steps]
     rows = pl.concat(parts, how="vertical")

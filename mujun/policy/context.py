@@ -55,6 +55,16 @@ PROJECT_COLUMNS = {
     "labour_productivity": ("全员劳动生产率（万元/人）", "labour_productivity"),
     "industry_code": ("行业代码", "industry_code"),
     "key_project": ("是否重点产业项目", "重点产业项目", "key_project"),
+    "project_tax_per_mu": (
+        "预计亩均税收（万元/亩）",
+        "达产亩均税收（万元/亩）",
+        "project_tax_per_mu",
+    ),
+    "project_va_per_mu": (
+        "预计亩均增加值（万元/亩）",
+        "达产亩均增加值（万元/亩）",
+        "project_va_per_mu",
+    ),
 }
 """Columns of a projects file (canonical name → accepted headers)."""
 INPUT_COLUMNS = {

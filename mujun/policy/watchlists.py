@@ -21,7 +21,7 @@ from mujun.profiles.conditions import (
     industry_match,
     round_limit,
 )
-from mujun.profiles.levers import AdmissionTest
+from mujun.profiles.levers import AdmissionTest, PerMuAdmission
 from mujun.profiles.lists import (
     LIST_MEASURES,
     BlockList,
@@ -475,7 +475,7 @@ def admission(ctx: Context, rule: AdmissionTest) -> pl.DataFrame:
     Both the project's figure and the required one are taken at the published precision, so
     the requirement printed ("须 ≥ 27.50") is the one applied.
     """
-    if ctx.projects is None or ctx.averages is None:
+    if ctx.projects is None or ctx.averages is None or "project_type" not in ctx.projects.columns:
         return pl.DataFrame(schema=ROW_SCHEMA)
     column = "province_avg" if rule.reference == "province" else "city_avg"
     projects = ctx.projects.filter(pl.col("project_type") == rule.project_type).with_columns(
@@ -507,6 +507,95 @@ def admission(ctx: Context, rule: AdmissionTest) -> pl.DataFrame:
     names = ctx.firms.select("uscc", "name", "class_label")
     return outcome_rows(
         joined.join(names, on="uscc", how="left"),
+        rule_id=rule.id,
+        rule=rule.label,
+        kind="admission",
+        inputs=inputs,
+        outcome=outcome,
+        per_project=True,
+    )
+
+
+def per_mu_admission(ctx: Context, rule: PerMuAdmission) -> pl.DataFrame:
+    """A project's expected tax and value added per mu against its industry's standard-land row.
+
+    The deepest industry row that matches applies; both figures are compared at the published
+    precision (a project at exactly the indicator meets it).
+    """
+    if ctx.projects is None or "project_type" not in ctx.projects.columns:
+        return pl.DataFrame(schema=ROW_SCHEMA)  # no project says it is of this type
+    order = sorted(
+        range(len(rule.table)),
+        key=lambda i: 0 if rule.table[i].industry == "*" else len(rule.table[i].industry),
+        reverse=True,
+    )
+    row = first_match(
+        (
+            (
+                pl.lit(value=True)
+                if rule.table[i].industry == "*"
+                else industry_match((rule.table[i].industry,)),
+                pl.lit(i, pl.Int32),
+            )
+            for i in order
+        ),
+        otherwise=pl.lit(None, pl.Int32),
+    )
+    projects = ctx.projects.filter(pl.col("project_type") == rule.project_type)
+    if "industry_code" not in projects.columns:
+        projects = projects.with_columns(pl.lit(None, pl.String).alias("industry_code"))
+    projects = projects.with_columns(row.alias("_row"))
+    d = rule.digits
+    checks: list[tuple[str, str, pl.Expr, pl.Expr]] = []
+    for column, field, name in (
+        ("project_tax_per_mu", "min_tax_per_mu", "亩均税收"),
+        ("project_va_per_mu", "min_va_per_mu", "亩均增加值"),
+    ):
+        limits = {i: getattr(t, field) for i, t in enumerate(rule.table)}
+        need = pl.col("_row").replace_strict(
+            {i: round_limit(v, d) for i, v in limits.items() if v is not None},
+            default=None,
+            return_dtype=pl.Float64,
+        )
+        value = (
+            at_precision(pl.col(column), d)
+            if column in projects.columns
+            else pl.lit(None, pl.Float64)
+        )
+        checks.append((name, column, value, need))
+    applies = [need.is_not_null() for _, _, _, need in checks]
+    unknown = pl.any_horizontal(
+        a & v.is_null() for a, (_, _, v, _) in zip(applies, checks, strict=True)
+    )
+    short = [
+        pl.when(a & (v < need)).then(
+            pl.format("{} {} 万元/亩，须 ≥ {}", pl.lit(n), show(v, d), show(need, None))
+        )
+        for a, (n, _, v, need) in zip(applies, checks, strict=True)
+    ]
+    failing = pl.concat_str(short, separator="；", ignore_nulls=True)
+    outcome = (
+        pl.when(pl.col("_row").is_null())
+        .then(pl.lit("缺少该行业的标准地控制性指标，无法判断"))
+        .when(unknown)
+        .then(pl.lit("缺少项目预计亩均税收或亩均增加值，无法判断"))
+        .when(failing.is_not_null() & (failing != ""))
+        .then(pl.format("不予准入：{}", failing))
+        .otherwise(pl.lit("符合“标准地”控制性指标"))
+    )
+    inputs = pl.concat_str(
+        [
+            pl.when(a).then(
+                pl.format("预计{} {} 万元/亩（指标 ≥ {}）", pl.lit(n), show(v, d), show(need, None))
+            )
+            for a, (n, _, v, need) in zip(applies, checks, strict=True)
+        ],
+        separator="；",
+        ignore_nulls=True,
+    )
+    names = ctx.firms.select("uscc", "name", "class_label")
+    return outcome_rows(
+        projects.join(names, on="uscc", how="left"),
         rule_id=rule.id,
         rule=rule.label,
         kind="admission",

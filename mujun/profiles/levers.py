@@ -7,7 +7,7 @@ over a year's published snapshot.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -19,6 +19,7 @@ from mujun.profiles._base import (
     RuleId,
     Share,
     Strict,
+    expand_divisions,
 )
 from mujun.profiles.lists import (
     BlockList,
@@ -28,6 +29,7 @@ from mujun.profiles.lists import (
     InspectionList,
     LowTaxList,
     ThresholdList,
+    read_guide,
 )
 from mujun.schema import NUMERIC_MEASURES
 
@@ -262,6 +264,50 @@ class AdmissionTest(Strict):
     required one (average × ratio) are both rounded to it, so "须 ≥ 27.50" admits 27.50."""
 
 
+class StandardLandRow(Strict):
+    """One industry's per-mu control indicators (标准地控制性指标); ``*`` matches any industry."""
+
+    industry: str = "*"
+    """GB/T 4754-2017 code or range of any depth, or ``*``; the deepest matching row applies."""
+    min_tax_per_mu: float | None = None
+    min_va_per_mu: float | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _valid(self) -> Self:
+        if self.industry != "*":
+            expand_divisions((self.industry,))
+        if self.min_tax_per_mu is None and self.min_va_per_mu is None:
+            msg = f"standard-land row {self.industry} gives no limit"
+            raise ValueError(msg)
+        return self
+
+
+class PerMuAdmission(Strict):
+    """项目准入 by per-mu control indicators (标准地控制性指标).
+
+    A project's expected tax and value added per mu (the projects file's 预计亩均税收 /
+    预计亩均增加值) against its industry's row (Tiantai: 零增地技改 projects "参照执行").
+
+    The table is inline (``table``) or a guide file (``guide``, ``scoring_profiles/guides/``).
+    """
+
+    id: RuleId
+    label: str
+    project_type: str
+    guide: str | None = None
+    table: tuple[StandardLandRow, ...] = Field(min_length=1)
+    digits: Digits = 2
+    """Published precision of the per-mu figures (万元/亩)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_guide(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("guide") and not data.get("table"):
+            return {**data, "table": read_guide(str(data["guide"]))}
+        return data
+
+
 class Levers(Strict):
     """All levers of a region (each list may be empty)."""
 
@@ -280,6 +326,7 @@ class Levers(Strict):
     blocks: tuple[BlockList, ...] = ()
     inspections: tuple[InspectionList, ...] = ()
     admission: tuple[AdmissionTest, ...] = ()
+    per_mu_admission: tuple[PerMuAdmission, ...] = ()
     periods: dict[str, Period] = Field(default_factory=dict)
     """Rule id → the lever's own validity period, where it differs from the profile's."""
 

@@ -186,3 +186,30 @@ def test_what_if_counts_blocks_by_name() -> None:
 
     got = _watch_change(rows(["东园", "西村"]), rows(["东园", "南园", "北园"])).row(0, named=True)
     assert (got["listed_a"], got["listed_b"], got["added"], got["removed"]) == (2, 3, 2, 1)
+
+
+# ---- Tiantai 零增地技改 projects against the 标准地 control indicators ---- #
+def test_tiantai_zero_land_projects_at_the_standard_land_indicators(tmp_path: Path) -> None:
+    profile = classes_by_tax("tiantai")
+    db = tmp_path / "db.duckdb"
+    publish(db, profile, {2023: facts(1, industry_code="3311")})
+    firm = make_uscc(0)
+    kind = "零增地技改"
+    projects = table(tmp_path, "p.csv", [
+        {"项目编号": "Z1", "统一社会信用代码": firm, "项目类型": kind, "行业代码": "3311", "预计亩均税收（万元/亩）": "20", "预计亩均增加值（万元/亩）": "100"},
+        {"项目编号": "Z2", "统一社会信用代码": firm, "项目类型": kind, "行业代码": "2614", "预计亩均税收（万元/亩）": "20", "预计亩均增加值（万元/亩）": "130"},
+        {"项目编号": "Z3", "统一社会信用代码": firm, "项目类型": kind, "行业代码": "3311", "预计亩均税收（万元/亩）": "19.995", "预计亩均增加值（万元/亩）": "99.99"},
+        {"项目编号": "Z4", "统一社会信用代码": firm, "项目类型": kind, "行业代码": "3311", "预计亩均税收（万元/亩）": "25"},
+        {"项目编号": "X1", "统一社会信用代码": firm, "项目类型": "新兴产业", "行业代码": "3311", "预计亩均税收（万元/亩）": "1"},
+    ])  # fmt: skip
+    rows = lever_rows(db, profile, projects=projects).filter(
+        pl.col("rule_id") == "zero_land_renovation_standard"
+    )
+    outcome = dict(rows.select("project_id", "outcome").iter_rows())
+    assert outcome == {
+        "Z1": "符合“标准地”控制性指标",  # at the general row, 20 and 100
+        "Z2": "不予准入：亩均税收 20.0 万元/亩，须 ≥ 25.0",  # the 26 row is deeper than *
+        # 19.995 (binary 19.99499…) reads 20.00 half up and meets 20; 99.99 does not meet 100
+        "Z3": "不予准入：亩均增加值 99.99 万元/亩，须 ≥ 100.0",
+        "Z4": "缺少项目预计亩均税收或亩均增加值，无法判断",
+    }
