@@ -253,7 +253,7 @@ def _paid_range(context: SheetContext | None) -> tuple[str, int, int] | None:
     for key, value in context.conditions:
         if not (_PAID_CONDITION.search(key) and re.search(r"日期|时间|期间|年度", key)):
             continue
-        ends = re.match(values.RANGE, value)
+        ends = re.match(values.RANGE_DASH, value) or re.match(values.RANGE, value)
         parts = [ends.group(1), ends.group(2)] if ends else [value]
         years = (
             pl.select(values.period_year(values.text(pl.lit(pl.Series(parts, dtype=pl.String)))))

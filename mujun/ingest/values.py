@@ -101,6 +101,9 @@ _TWO_DIGIT_YEAR: Final = r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{1,2}$"
 _TIME_AFTER: Final = r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
 _YEAR_ONLY: Final = r"^((?:19|20)\d{2})\s*年?(?:度)?$"
 RANGE: Final = r"^(.+?)\s*(?:至|到|~|～|—{1,2}|--)\s*(.+)$"
+_DAY: Final = r"\d{4}(?:[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{4})"
+RANGE_DASH: Final = rf"^({_DAY})\s*-\s*({_DAY})$"
+"""Two full dates joined by one hyphen ("2024-01-01-2024-03-31", "20240101-20241231")."""
 """A period written as one cell, "2024-01-01至2024-03-31" (split by `range_year`)."""
 _YEAR_MONTH: Final = r"^((?:19|20)\d{2})\s*(?:[-/.年]\s*)?(1[0-2]|0?[1-9])\s*月?$"
 
@@ -138,8 +141,16 @@ def range_year(cells: pl.Series) -> pl.Series:
     """
     frame = pl.DataFrame({"cell": cells.cast(pl.String)}).with_columns(text(pl.col("cell")))
     ends = frame.with_columns(
-        pl.coalesce(pl.col("cell").str.extract(RANGE, 1), pl.col("cell")).alias("start"),
-        pl.coalesce(pl.col("cell").str.extract(RANGE, 2), pl.col("cell")).alias("end"),
+        pl.coalesce(
+            pl.col("cell").str.extract(RANGE_DASH, 1),
+            pl.col("cell").str.extract(RANGE, 1),
+            pl.col("cell"),
+        ).alias("start"),
+        pl.coalesce(
+            pl.col("cell").str.extract(RANGE_DASH, 2),
+            pl.col("cell").str.extract(RANGE, 2),
+            pl.col("cell"),
+        ).alias("end"),
     )
     years = ends.with_columns(period_year(pl.col("start")).alias("a")).with_columns(
         period_year(pl.col("end")).alias("b")

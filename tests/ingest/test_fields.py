@@ -466,3 +466,13 @@ def test_units_written_in_other_ways(
             run(energy=path)
         return
     assert fact(run(energy=path), U[0], "electricity_kwh") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("stated", [
+    "入库日期：2024年1月1日-2024年12月31日", "入库日期：20240101-20241231", "入库时间：2024-01-01 至 2024-12-31",
+])  # fmt: skip
+def test_condition_ranges_written_other_ways(tmp_path: Path, stated: str) -> None:
+    rows = [[stated], [*PAY, "实缴金额（万元）"], [U[0], "甲", "增值税", 3]]
+    result = run(tax=workbook(tmp_path / "税.xlsx", [("明细", rows)]))
+    assert fact(result, U[0], "tax_wan") == pytest.approx(3.0)
+    assert "（在数据年度内）确定全部缴款的年度" in notes(result)
