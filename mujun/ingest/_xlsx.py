@@ -22,6 +22,9 @@ _REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _VALUED = re.compile(rb"<c\b([^>]*?)(?<!/)>(?:(?!</c>).){0,4000}?<(?:v|t)(?:\s[^>]*)?>[^<]", re.S)
 _ROW = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"')
 _FORMULA = re.compile(rb"<f[\s>/]")
+_HIDDEN_ROW = re.compile(rb'<row\b([^>]*\bhidden="(?:1|true)"[^>]*)(?<!/)>\s*<c\b')
+_COL = re.compile(rb"<col\b([^>]*)>")
+_ATTRS = re.compile(rb'([\w:]+)="([^"]*)"')
 _EMPTY_TEXT = re.compile(rb'<c\b[^>]*\bt="str".*<v(?:>|\s*/>)', re.S)
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]+)([0-9]+)')
@@ -51,6 +54,10 @@ class SheetScan:
     formula_count: int = 0
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     """(first row, first column, last row, last column), rows 1-based, columns 0-based."""
+    hidden_rows: list[int] = field(default_factory=list)
+    """Rows holding cells that Excel hides (read all the same, and said)."""
+    hidden_cols: list[int] = field(default_factory=list)
+    """Zero-based columns Excel hides."""
 
 
 def col_index(letters: bytes | str) -> int:
@@ -113,6 +120,8 @@ def scan(book: zipfile.ZipFile, member: str) -> SheetScan:
 
 
 def _inspect(data: bytes, out: SheetScan) -> None:
+    if b'hidden="1"' in data or b'hidden="true"' in data:
+        _hidden(data, out)
     if out.dimension is None and (dim := _DIMENSION.search(data)):
         out.dimension = (int(dim.group(2)), col_index(dim.group(1)))
     if out.first is None and (valued := _VALUED.search(data)):
@@ -123,15 +132,32 @@ def _inspect(data: bytes, out: SheetScan) -> None:
             # cells without references are placed from column A by every reader
             out.first = (int(row.group(1)), 0)
     if b"<f" in data:
-        for hit in _FORMULA.finditer(data):
-            start = data.rfind(b"<c ", 0, hit.start())
-            end = data.find(b"</c>", hit.start())
-            cell = data[start:end]
-            if re.search(rb"<v>[^<]", cell) or _EMPTY_TEXT.match(cell):
-                continue  # a cached value (an empty text result counts)
-            out.formula_count += 1
-            if len(out.formulas) < FORMULAS_NAMED and (ref := _REF.search(cell)):
-                out.formulas.append((ref.group(1) + ref.group(2)).decode())
+        _formulas(data, out)
     if b"<mergeCell" in data:
         for a, r1, b, r2 in _MERGE.findall(data):
             out.merges.append((int(r1), col_index(a), int(r2), col_index(b)))
+
+
+def _hidden(data: bytes, out: SheetScan) -> None:
+    """Hidden rows that hold cells, and hidden columns."""
+    for attrs in _HIDDEN_ROW.findall(data):
+        if number := dict(_ATTRS.findall(attrs)).get(b"r"):
+            out.hidden_rows.append(int(number))
+    for attrs in _COL.findall(data):
+        found = dict(_ATTRS.findall(attrs))
+        if found.get(b"hidden") in (b"1", b"true") and b"min" in found and b"max" in found:
+            low, high = int(found[b"min"]), int(found[b"max"])
+            out.hidden_cols.extend(range(low - 1, min(high, low + 50)))
+
+
+def _formulas(data: bytes, out: SheetScan) -> None:
+    """Formula cells without a cached value (an empty text result is a value)."""
+    for hit in _FORMULA.finditer(data):
+        start = data.rfind(b"<c ", 0, hit.start())
+        end = data.find(b"</c>", hit.start())
+        cell = data[start:end]
+        if re.search(rb"<v>[^<]", cell) or _EMPTY_TEXT.match(cell):
+            continue
+        out.formula_count += 1
+        if len(out.formulas) < FORMULAS_NAMED and (ref := _REF.search(cell)):
+            out.formulas.append((ref.group(1) + ref.group(2)).decode())

@@ -151,7 +151,7 @@ def _read_xlsx(path: Path) -> list[RawSheet]:
         row0, col0 = _origin(grid, scan.first, scan.dimension)
         spans = _grid.merged_spans(grid, scan.merges, first_row=row0, first_col=col0)
         context = SheetContext(format=_FORMAT_NAMES["xlsx"], sheets=names, hidden_sheets=hidden,
-                               notes=_hidden_note(hidden))  # fmt: skip
+                               notes=(*_hidden_note(hidden), *_hidden_parts(scan)))  # fmt: skip
         out.append(RawSheet(str(path), name, grid, row0, col0, context, merged=tuple(spans)))
     return out
 
@@ -232,6 +232,19 @@ def _book(
             notes=_hidden_note(hidden)))
         for name, grid in sheets
     ]  # fmt: skip
+
+
+def _hidden_parts(scan: _xlsx.SheetScan) -> tuple[str, ...]:
+    """Notes for rows and columns Excel hides: they are read like the others, and said."""
+    notes = []
+    if rows := scan.hidden_rows:
+        shown = "、".join(str(r) for r in rows[:10]) + ("等" if len(rows) > 10 else "")
+        notes.append(f"有 {len(rows)} 行在 Excel 中被隐藏（第 {shown} 行），仍按数据读取；"
+                     "如这些行不应导入，请删除后再导入")  # fmt: skip
+    if cols := scan.hidden_cols:
+        shown = "、".join(_grid.column_letters(c) for c in cols[:10])
+        notes.append(f"隐藏的列 {shown} 仍按数据读取")
+    return tuple(notes)
 
 
 def _hidden_note(hidden: tuple[str, ...]) -> tuple[str, ...]:

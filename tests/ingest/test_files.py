@@ -402,3 +402,17 @@ def test_an_html_table_declared_gbk_but_written_in_utf8(tmp_path: Path) -> None:
             "</tr></table></html>")  # fmt: skip
     result = run(stats=text(tmp_path / "统计.xls", html, "utf-8"))
     assert fact(result, U[0], "name") == "甲机械有限公司"
+
+
+def test_hidden_rows_and_columns_are_read_and_said(tmp_path: Path) -> None:
+    rows = [[*STATS, "备注"], [U[0], "甲", 1, 2, "x"], [U[1], "乙", 3, 4, "y"]]
+    path = workbook(tmp_path / "统计.xlsx", [("统计", rows)])
+    book = __import__("openpyxl").load_workbook(path)
+    book["统计"].row_dimensions[3].hidden = True
+    book["统计"].column_dimensions["E"].hidden = True
+    book.save(path)
+    result = run(stats=path)
+    assert sorted(result.facts.get_column("uscc")) == sorted(U[:2])
+    said = notes(result)
+    assert "有 1 行在 Excel 中被隐藏（第 3 行），仍按数据读取" in said
+    assert "隐藏的列 E 仍按数据读取" in said
