@@ -877,6 +877,54 @@ def _file_level(add: Callable[[str, Callable[[Path], Files], Expect], None]) -> 
         ),
         Value(U[1], "township", "城关镇"),
     )
+    add(
+        "Excel 2003 XML (SpreadsheetML) saved as .xls",
+        one(
+            "stats",
+            "xml2003.xls",
+            lambda p: ff.spreadsheet_ml(
+                p,
+                [
+                    (
+                        "数据",
+                        "".join(
+                            "<Row>"
+                            + "".join(
+                                f'<Cell><Data ss:Type="String">{v}</Data></Cell>' for v in row
+                            )
+                            + "</Row>"
+                            for row in [STATS, [U[0], "甲", "5", "6"]]
+                        ),
+                    )
+                ],
+            ),
+        ),
+        Value(U[0], "revenue_wan", 6.0),
+    )
+    add(
+        "UTF-16 csv without a byte-order mark",
+        one(
+            "stats", "utf16le.csv", lambda p: text(p, f"{stats_csv}\n{U[0]},甲,5,6\n", "utf-16-le")
+        ),
+        Value(U[0], "revenue_wan", 6.0),
+    )
+    add(
+        "csv condition line of key：value cells above the header",
+        one(
+            "stats",
+            "条件行.csv",
+            lambda p: text(
+                p,
+                f"管理机关：某县统计局,报表期：2023年,金额单位：万元\n{stats_csv}\n{U[0]},甲,5,6\n",
+            ),
+        ),
+        Value(U[0], "revenue_wan", 6.0),
+    )
+    add(
+        "header repeated inside the table (printed pages)",
+        stats_rows([U[0], "甲", 1, 2], STATS, [U[1], "乙", 3, 4]),
+        Reported("重复的表头行", row=3, outcome="skipped"),
+    )
 
 
 def offset_table(path: Path) -> Path:
