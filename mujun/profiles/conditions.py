@@ -6,6 +6,7 @@ depth (`industry_match`) and the published precision (`at_precision`, `compare`)
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,6 +42,8 @@ DIGITS: Mapping[str, int | None] = {
 # NOTE: a product or quotient of decimals lands a few ulps off its decimal value
 # (100.4 / 10.04 = 10.000000000000002, 2.675 is 2.67499999…). Half-up rounding adds this
 # relative slack so such a value rounds to the figure an official computes by hand.
+_NO_FRACTION = 1e15
+"""From here on a float has no digits after the point to round: it is compared as it is."""
 _REL_SLACK = 1e-12
 
 
@@ -58,12 +61,18 @@ def at_precision(expr: pl.Expr, digits: int | None) -> pl.Expr:
     scale = float(10**digits)
     scaled = expr.abs() * scale
     rounded = (scaled + 0.5 + scaled * _REL_SLACK).floor() / scale
-    return pl.when(expr < 0).then(-rounded).otherwise(rounded)
+    return (
+        pl.when(expr.abs() >= _NO_FRACTION)
+        .then(expr)
+        .when(expr < 0)
+        .then(-rounded)
+        .otherwise(rounded)
+    )
 
 
 def round_limit(value: float, digits: int | None) -> float:
     """A published limit at ``digits`` decimals, rounded half up in decimal (not binary)."""
-    if digits is None:
+    if digits is None or not math.isfinite(value) or abs(value) >= _NO_FRACTION:
         return value
     exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return float(exact)
