@@ -42,9 +42,9 @@ DIGITS: Mapping[str, int | None] = {
 # NOTE: a product or quotient of decimals lands a few ulps off its decimal value
 # (100.4 / 10.04 = 10.000000000000002, 2.675 is 2.67499999…). Half-up rounding adds this
 # relative slack so such a value rounds to the figure an official computes by hand.
+_REL_SLACK = 1e-12
 _NO_FRACTION = 1e15
 """From here on a float has no digits after the point to round: it is compared as it is."""
-_REL_SLACK = 1e-12
 
 
 def digits_for(name: str, overrides: Mapping[str, int | None] | None = None) -> int | None:
