@@ -29,7 +29,17 @@ from mujun.web import pages
 from mujun.web.db import WebDB
 from mujun.web.uploads import Reader
 from mujun.web.users import SESSION_HOURS, app_secret
-from mujun.web.views import admin, auth, downloads, firms, imports, notice, scoring, workbench
+from mujun.web.views import (
+    admin,
+    auth,
+    downloads,
+    firms,
+    imports,
+    notice,
+    policy,
+    scoring,
+    workbench,
+)
 
 HERE = Path(__file__).parent
 MAX_UPLOAD_ENV = "MUJUN_WEB_MAX_UPLOAD_MB"
@@ -94,6 +104,7 @@ def create_app(
         *firms.routes,
         *notice.routes,
         *downloads.routes,
+        *policy.routes,
         *admin.routes,
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]

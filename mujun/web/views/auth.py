@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mujun.web import audit
 from mujun.web.db import BusyError, WebDB
 from mujun.web.pages import render_for
 from mujun.web.users import (
@@ -15,6 +16,7 @@ from mujun.web.users import (
     end_session,
     has_users,
     record_attempt,
+    session_user,
     start_session,
 )
 
@@ -48,6 +50,10 @@ async def login(request: Request) -> Response:
             user = authenticate(store, name=name, password=password, ip=ip)
         with db.write() as store:
             record_attempt(store, name=name, ip=ip, ok=user is not None)
+            # NOTE: the audit names the attempted login and the address, never the password.
+            who = name if user is None else f"{user.display_name}（{user.name}）"
+            audit.record(store, who=who, action="登录成功" if user else "登录失败",
+                         after={"用户名": name, "来源地址": ip})  # fmt: skip
             if user is None:
                 return None, "用户名或密码不正确。"
             return start_session(store, user), ""
@@ -82,7 +88,12 @@ async def logout(request: Request) -> Response:
 
         def end() -> None:
             with db.write() as store:
+                user = session_user(store, sid)
                 end_session(store, sid)
+                if user is not None:
+                    audit.record(
+                        store, who=f"{user.display_name}（{user.name}）", action="退出登录"
+                    )
 
         await run_in_threadpool(end)
     request.session.clear()
