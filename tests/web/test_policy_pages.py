@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -147,7 +148,7 @@ def test_another_county_s_analyst_sees_nothing(client: TestClient, path: str) ->
     assert not any(u in r.text for u in usccs)
 
 
-def test_a_user_holding_part_of_the_run_is_refused(client: TestClient, db_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_user_holding_part_of_the_run_is_refused(client: TestClient) -> None:
     """A run with a firm of 邻县 too: the 示范县 clerk sees no region-wide figures."""
     with client.app.state.db.write() as store:  # type: ignore[attr-defined]
         store.con.execute(
@@ -176,7 +177,7 @@ def test_policy_forms_without_their_csrf_token_are_refused(client: TestClient) -
     assert r.status_code == 403
 
 
-def test_logins_and_logouts_are_audited_without_the_password(db_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_logins_and_logouts_are_audited_without_the_password(db_path: Path, tmp_path: Path) -> None:
     app = create_app(db_path, work_dir=tmp_path / "work", inline_imports=True)
     with TestClient(app, follow_redirects=True) as c:
         wrong = "wrong-secret-123"
@@ -191,3 +192,15 @@ def test_logins_and_logouts_are_audited_without_the_password(db_path, tmp_path) 
     assert wrong not in text
     assert PASSWORD not in text
     assert frame.item(len(actions) - 3, "who") == "clerk"
+
+
+def test_a_throttled_login_is_audited(db_path: Path, tmp_path: Path) -> None:
+    app = create_app(db_path, work_dir=tmp_path / "work", inline_imports=True)
+    with TestClient(app, follow_redirects=True) as c:
+        for _ in range(12):
+            r = c.post("/login", data={"name": "clerk", "password": "nope-1", "csrftoken": csrf(c)})
+        assert r.status_code == 429
+    with Store.open(db_path, read_only=True) as store:
+        actions = store.frame("SELECT action FROM web_audit").get_column("action").to_list()
+    assert "登录受限（失败次数过多）" in actions
+    assert "登录失败" in actions

@@ -46,8 +46,14 @@ async def login(request: Request) -> Response:
     ip = request.client.host if request.client else "?"
 
     def check() -> tuple[str | None, str]:
-        with db.read() as store:
-            user = authenticate(store, name=name, password=password, ip=ip)
+        try:
+            with db.read() as store:
+                user = authenticate(store, name=name, password=password, ip=ip)
+        except ThrottledError:
+            with db.write() as store:
+                audit.record(store, who=name, action="登录受限（失败次数过多）",
+                             after={"用户名": name, "来源地址": ip})  # fmt: skip
+            raise
         with db.write() as store:
             record_attempt(store, name=name, ip=ip, ok=user is not None)
             # NOTE: the audit names the attempted login and the address, never the password.

@@ -45,6 +45,8 @@ from mujun.whatif.manifest import HEADERS
 
 MOVERS_SHOWN = 50
 """How many movers the what-if page lists (largest rank changes are not singled out)."""
+ROWS_SHOWN = 500
+"""How many lever rows the page lists (the workbook holds them all)."""
 MAX_SETS = 40
 """How many ``key=value`` lines a what-if takes."""
 LEVER_HEADERS = {
@@ -118,7 +120,7 @@ def _one_file(ctx: Ctx) -> UploadFile | None:
     return ctx.files[0] if ctx.files else None
 
 
-def _named(frame: pl.DataFrame, headers: dict[str, str]) -> tuple[list[str], list[list[Any]]]:
+def _named(frame: pl.DataFrame, headers: dict[str, str]) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Chinese headers and rows for a template table."""
     return [headers.get(c, c) for c in frame.columns], frame.rows()
 
@@ -140,11 +142,15 @@ def whatif_page(ctx: Ctx) -> Response:
             outcome = whatif(store, stored, variant(stored.profile, sets))
             cmp = outcome.comparison
             movers = cmp.movers.select(
-                "name", "township", "cohort", "class_a", "class_b", "direction", "total_a",
+                "uscc", "name", "township", "cohort", "class_a", "class_b", "direction", "total_a",
                 "total_b", "rank_a", "rank_b", "explanation",
             )  # fmt: skip
             context = {
-                "summary": _named(cmp.summary, HEADERS),
+                # NOTE: four decimals, so a correlation of 0.9987 does not read as 1.00.
+                "summary": _named(
+                    cmp.summary.with_columns(pl.col("rank_correlation").round(4).cast(pl.String)),
+                    HEADERS,
+                ),
                 "matrix": _named(cmp.matrix, {}),
                 "movers": _named(movers.head(MOVERS_SHOWN), HEADERS),
                 "movers_total": movers.height,
@@ -175,8 +181,9 @@ def levers_page(ctx: Ctx) -> Response:
         ctx, "levers.html", title=f"{year} 年度政策兑现", year=year, run_id=run_id,
         profile=name, profiles=sorted(available_profiles()), projects=upload.filename if upload
         else None, budget=_named(budget.drop("rule_id"), LEVER_HEADERS),
-        total_wan=float(budget.get_column("total_wan").sum()),
-        rows=_named(rows.drop("rule_id"), LEVER_HEADERS),
+        rows=_named(rows.drop("rule_id").head(ROWS_SHOWN), LEVER_HEADERS),
+        rows_total=rows.height,
+        rows_shown=ROWS_SHOWN,
     )  # fmt: skip
 
 
