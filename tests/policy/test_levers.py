@@ -9,36 +9,21 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from levers_kit import classes_by_tax
 
 from mujun import score
 from mujun import store as mstore
 from mujun.policy import evaluate_levers, evaluate_targets, load_context, subsidies
 from mujun.policy.context import Context
 from mujun.profiles import Profile, load_profile
-from mujun.profiles.loader import merge_tables
-from mujun.profiles.models import Profile as ProfileModel
 from mujun.testing import facts, make_uscc
 
 TAX_PER_MU = {"A": 9.0, "B": 7.0, "C": 5.0, "D": 1.0}  # → totals 90 / 70 / 50 / 10
 
 
 def region(name: str, patch: dict[str, Any] | None = None) -> Profile:
-    """A shipped region's levers with classes decided only by tax per mu (see TAX_PER_MU):
-    every cohort scores tax per mu alone against a fixed 10 万元/亩, and thresholds 80/60/40."""
-    base = load_profile(name).model_dump(mode="json", exclude_none=True)
-    cohorts = {
-        cid: {"weights": {**dict.fromkeys(c["weights"], 0), "tax_per_mu": 100},
-              "benchmarks": {"tax_per_mu": 10.0}}
-        for cid, c in base["cohorts"].items()
-    }  # fmt: skip
-    thresholds = {
-        "benchmark": {"method": "fixed"},
-        "cohorts": cohorts,
-        "classification": {"method": "threshold", "thresholds": {"A": 80.0, "B": 60.0, "C": 40.0},
-                           "bounds": {}},
-        "special": [], "vetoes": [], "overrides": [],
-    }  # fmt: skip
-    return ProfileModel.model_validate(merge_tables(merge_tables(base, thresholds), patch or {}))
+    """A shipped region's levers with classes decided only by tax per mu (see TAX_PER_MU)."""
+    return classes_by_tax(name, patch)
 
 
 def publish_years(db: Path, profile: Profile, years: dict[int, list[str]], **columns: Any) -> None:
