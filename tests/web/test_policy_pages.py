@@ -148,18 +148,42 @@ def test_another_county_s_analyst_sees_nothing(client: TestClient, path: str) ->
     assert not any(u in r.text for u in usccs)
 
 
-def test_a_user_holding_part_of_the_run_is_refused(client: TestClient) -> None:
-    """A run with a firm of 邻县 too: the 示范县 clerk sees no region-wide figures."""
+def test_a_user_holding_part_of_the_run_sees_only_their_firms(client: TestClient) -> None:
+    """A run with firms of 邻县 too: the 示范县 clerk's what-if counts only 示范县's firms,
+    and the region-wide levers and targets are refused."""
     with client.app.state.db.write() as store:  # type: ignore[attr-defined]
-        store.con.execute(
-            "UPDATE results SET county = '邻县' WHERE uscc = (SELECT min(uscc) FROM results "
-            "WHERE run_id = (SELECT run_id FROM runs WHERE evaluation_year = 2024 "
-            "AND status = 'final'))"
+        run = store.first_row(
+            "SELECT run_id FROM runs WHERE evaluation_year = 2024 AND status = 'final'"
         )
+        assert run
+        store.con.execute(
+            "UPDATE results SET county = '邻县' WHERE run_id = ? AND uscc IN (SELECT uscc FROM "
+            "results WHERE run_id = ? ORDER BY uscc LIMIT 100)",
+            [run[0], run[0]],
+        )
+        theirs = store.frame(
+            "SELECT uscc FROM results WHERE run_id = ? AND county = '邻县'", [run[0]]
+        ).get_column("uscc")
+    login(client, "admin")
+    whole = client.post(
+        "/year/2024/whatif", data={"csrftoken": csrf(client), "sets": "scoring.cap=1.5"}
+    )
+    assert any(u in whole.text for u in theirs)  # the sets move some of 邻县's firms
+    client.post("/logout", data={"csrftoken": csrf(client)})
     login(client, "clerk")
-    r = client.get("/year/2024/levers?profile=tiantai")
-    assert r.status_code == 403
-    assert "无权查看的县" in r.text
+    r = client.post(
+        "/year/2024/whatif", data={"csrftoken": csrf(client), "sets": "scoring.cap=1.5"}
+    )
+    assert r.status_code == 200, r.text
+    assert "只统计您负责的县" in r.text
+    assert not any(u in r.text for u in theirs)
+    assert "<h2>政策兑现变化" not in r.text
+    firms = re.search(r"<td class=\"n\">(\d+)</td>", r.text)
+    assert firms and int(firms.group(1)) == 320 - len(theirs)
+    for path in ("/year/2024/levers?profile=tiantai", "/year/2024/targets?profile=tiantai"):
+        r = client.get(path)
+        assert r.status_code == 403
+        assert "无权查看的县" in r.text
 
 
 def test_policy_forms_without_their_csrf_token_are_refused(client: TestClient) -> None:

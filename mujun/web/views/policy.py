@@ -3,9 +3,10 @@
 Each page reads the year's 认定稿 through the functions the CLI calls (``mujun whatif``:
 `mujun.whatif.stored_year`, `variant`, `whatif`; ``mujun levers`` / ``mujun targets``:
 `mujun.policy.load_context`, `evaluate_levers`, `evaluate_targets`) and writes nothing to the
-store. These figures are computed over the whole decided run (quotas and benchmarks are
-region-wide), so a user sees them only when they hold every county of that run: a user who
-holds none gets 404, one who holds some gets 403 (a firm of another county never appears).
+store. The year is computed as a whole (quotas, benchmarks and plan targets are
+region-wide). A user who holds none of the decided run's counties gets 404; one who holds
+some sees the what-if of their own firms only, and gets 403 on levers and targets, whose
+budgets and totals are region-wide (a firm of another county never appears).
 Uploaded tables (projects, regional figures) are kept in a fresh folder under the server's
 work folder for the request only, read by the importer's own reader, and deleted.
 """
@@ -40,7 +41,7 @@ from mujun.web.pages import Ctx, page, render
 from mujun.web.users import User
 from mujun.web.views.downloads import _disposition
 from mujun.web.views.workbench import to_year
-from mujun.whatif import stored_year, variant, whatif
+from mujun.whatif import compare, stored_year, variant, whatif
 from mujun.whatif.manifest import HEADERS
 
 MOVERS_SHOWN = 50
@@ -63,23 +64,32 @@ ALLOWED_TABLES = (".xlsx", ".xls", ".xlsm", ".csv", ".txt", ".tsv", ".xml", ".pa
 """Extensions accepted for an uploaded projects or regional table."""
 
 
-def decided_run(store: Store, user: User, year: int, /) -> int:
-    """The year's 认定 run, when the user holds every county in it.
+def decided_run(store: Store, user: User, year: int, /, *, part: bool = False) -> int:
+    """The year's 认定 run, when the user holds every county in it (``part``: any of them).
 
     Raises:
         StoreError: the year has no 认定稿.
         NotFoundError: the user sees none of the run.
-        ForbiddenError: the run also holds counties the user does not hold.
+        ForbiddenError: the run also holds counties the user does not hold (unless ``part``).
     """
     run_id = st.select_run(store, year, state="final").run_id
     perm.check_run(store, user, run_id)
-    if not perm.covers(user, perm.run_counties(store, run_id)):
+    if not part and not perm.covers(user, perm.run_counties(store, run_id)):
         msg = (
-            "该年度认定结果包含您无权查看的县（市、区）；测算按全区（县）认定结果计算，"
-            "只有负责全部县（市、区）的用户可以查看。"
+            "该年度认定结果包含您无权查看的县（市、区）；政策兑现和目标完成按全区（县）"
+            "认定结果计算，只有负责全部县（市、区）的用户可以查看。"
         )
         raise perm.ForbiddenError(msg)
     return run_id
+
+
+def _own_firms(store: Store, user: User, run_id: int, /) -> pl.Expr | None:
+    """Keeps the user's firms of the run; None when the user holds every county in it."""
+    if perm.covers(user, perm.run_counties(store, run_id)):
+        return None
+    cond, params = perm.county_filter(user)
+    keep = store.frame(f"SELECT uscc FROM results WHERE run_id = ? AND {cond}", [run_id, *params])
+    return pl.col("uscc").is_in(keep.get_column("uscc").implode())
 
 
 def _profile(ctx: Ctx, store: Store, run_id: int, year: int) -> tuple[str, Profile]:
@@ -131,7 +141,7 @@ def whatif_page(ctx: Ctx) -> Response:
     sets_text = ctx.param("sets")
     context: dict[str, Any] = {}
     with ctx.db.read() as store:
-        run_id = decided_run(store, ctx.user, year)
+        run_id = decided_run(store, ctx.user, year, part=True)
         if ctx.request.method == "POST":
             sets = [line.strip() for line in sets_text.splitlines() if line.strip()]
             if not sets:
@@ -139,8 +149,17 @@ def whatif_page(ctx: Ctx) -> Response:
             if len(sets) > MAX_SETS:
                 raise DataError(f"一次最多修改 {MAX_SETS} 项。")
             stored = stored_year(store, year)
-            outcome = whatif(store, stored, variant(stored.profile, sets))
+            changed = variant(stored.profile, sets)
+            outcome = whatif(store, stored, changed)
             cmp = outcome.comparison
+            budget: pl.DataFrame | None = outcome.budget
+            mine = _own_firms(store, ctx.user, run_id)
+            if mine is not None:
+                # NOTE: the year is rescored as a whole (quotas and benchmarks are region-wide);
+                # only the user's firms are compared, and the region-wide budget is not shown.
+                cmp = compare(stored.results.filter(mine), outcome.variant.filter(mine),
+                              profile=changed, items_a=stored.items.filter(mine))  # fmt: skip
+                budget = None
             movers = cmp.movers.select(
                 "uscc", "name", "township", "cohort", "class_a", "class_b", "direction", "total_a",
                 "total_b", "rank_a", "rank_b", "explanation",
@@ -154,7 +173,8 @@ def whatif_page(ctx: Ctx) -> Response:
                 "matrix": _named(cmp.matrix, {}),
                 "movers": _named(movers.head(MOVERS_SHOWN), HEADERS),
                 "movers_total": movers.height,
-                "budget": _named(outcome.budget.drop("rule_id"), HEADERS),
+                "budget": None if budget is None else _named(budget.drop("rule_id"), HEADERS),
+                "scoped": mine is not None,
             }
     return render(
         ctx, "whatif.html", title=f"{year} 年度规则测算", year=year, run_id=run_id,
