@@ -20,7 +20,7 @@ def _bullets(lines: Iterable[str], *, limit: int = _MAX_LISTED) -> str:
     items = list(lines)
     shown = [f"  - {line}" for line in items[:limit]]
     if len(items) > limit:
-        shown.append(f"  … and {len(items) - limit} more")
+        shown.append(f"  … 另有 {len(items) - limit} 项")
     return "\n".join(shown)
 
 
@@ -35,14 +35,13 @@ class DataError(MujunError):
     def missing_columns(cls, source: str, missing: Sequence[str], *, hint: str) -> DataError:
         """All required columns that `source` lacks, listed at once."""
         return cls(
-            f"{len(missing)} required column(s) missing in {source}:\n"
-            f"{_bullets(missing)}\nHint: {hint}"
+            f"{source} 缺少 {len(missing)} 个必需的列：\n{_bullets(missing)}\n提示：{hint}"
         )
 
     @classmethod
     def unreadable(cls, source: str, reason: str, *, hint: str) -> DataError:
         """A file that cannot be opened or parsed at all."""
-        return cls(f"Cannot read {source}: {reason}\nHint: {hint}")
+        return cls(f"无法读取 {source}：{reason}\n提示：{hint}")
 
 
 class ProfileError(MujunError):
@@ -52,17 +51,17 @@ class ProfileError(MujunError):
     def invalid(cls, source: str, problems: Sequence[str]) -> ProfileError:
         """A profile that failed validation, one line per offending field."""
         return cls(
-            f"{len(problems)} problem(s) in profile {source}:\n{_bullets(problems)}\n"
-            "Hint: fix the listed fields; `mujun profiles show zhejiang_baseline` prints a "
-            "complete, valid profile to copy from."
+            f"方案 {source} 有 {len(problems)} 处问题：\n{_bullets(problems)}\n"
+            "提示：改正所列字段；`mujun profiles show zhejiang_baseline` 会打印一份完整、"
+            "有效的方案，可照着改。"
         )
 
     @classmethod
     def not_found(cls, name: str, available: Sequence[str]) -> ProfileError:
         """A profile name that is neither a shipped profile nor an existing file."""
         return cls(
-            f"Profile {name!r} not found.\n"
-            f"Hint: give a path to a .toml file or one of: {', '.join(available)}."
+            f"找不到方案 {name!r}。\n"
+            f"提示：给出一个 .toml 文件的路径，或以下之一：{'、'.join(available)}。"
         )
 
 
@@ -76,4 +75,4 @@ class InternalError(MujunError):
     @classmethod
     def invariant(cls, what: str) -> InternalError:
         """An internal invariant that should have held did not."""
-        return cls(f"Internal error: {what}\nHint: this is a bug in mujun; please report it.")
+        return cls(f"内部错误：{what}\n提示：这是 mujun 的缺陷，请报告。")

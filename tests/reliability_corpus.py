@@ -165,8 +165,8 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
         d.append(Defect(name, build, expect))
 
     # ---- files that cannot be read ----
-    add("empty file", one("tax", "空.xlsx", lambda p: text(p, "")), Error(("empty",)))
-    add("zero-byte csv", one("stats", "空.csv", lambda p: text(p, "")), Error(("empty",)))
+    add("empty file", one("tax", "空.xlsx", lambda p: text(p, "")), Error(("文件是空的",)))
+    add("zero-byte csv", one("stats", "空.csv", lambda p: text(p, "")), Error(("文件是空的",)))
     add(
         "corrupt zip",
         one("tax", "坏.xlsx", lambda p: (p.write_bytes(b"PK\x03\x04garbage"), p)[1]),
@@ -197,7 +197,7 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
                 p,
             )[1],
         ),
-        Error(("password",)),
+        Error(("设有密码",)),
     )
     add(
         "ole file that is not a workbook",
@@ -225,7 +225,7 @@ def corpus() -> list[Defect]:  # noqa: PLR0915 - one flat table reads best
             "大文件.csv",
             lambda p: text(p, "统一社会信用代码,企业名称\n" + f"{U[0]},甲\n" * 60_000),
         ),
-        Error(("limit", "MUJUN_MAX_FILE_MB")),
+        Error(("上限", "MUJUN_MAX_FILE_MB")),
     )
     add("missing file", lambda tmp: {"tax": [tmp / "不存在.xlsx"]}, Error(("不存在.xlsx",)))
     add("a folder instead of a file", lambda tmp: {"tax": [tmp]}, Error(()))

@@ -84,8 +84,8 @@ def test_profiles_list_and_show() -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["profiles", "validate", "BROKEN"], "problem(s) in profile"),
-        (["profiles", "show", "atlantis"], "not found"),
+        (["profiles", "validate", "BROKEN"], "处问题"),
+        (["profiles", "show", "atlantis"], "找不到方案"),
         (
             [
                 "score",
@@ -98,7 +98,7 @@ def test_profiles_list_and_show() -> None:
                 "--out",
                 "o.csv",
             ],
-            "not found",
+            "找不到方案",
         ),
         (
             [
@@ -112,7 +112,7 @@ def test_profiles_list_and_show() -> None:
                 "--out",
                 "o.csv",
             ],
-            "no such file",
+            "文件不存在",
         ),
         (
             [
@@ -154,7 +154,7 @@ def test_errors_are_one_screen_without_traceback(
     args = [str(broken) if a == "BROKEN" else str(facts) if a == "FACTS" else a for a in args]
     result = _mujun(*args, cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.startswith("Error: ")
+    assert result.stderr.startswith("错误：")
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert len(result.stderr.splitlines()) < 20
@@ -185,7 +185,7 @@ def test_nested_column_is_named_and_debug_shows_traceback(tmp_path: Path) -> Non
     ]
     plain = _mujun(*args)
     assert plain.returncode == 1
-    assert plain.stderr.startswith("Error: Cannot read")
+    assert plain.stderr.startswith("错误：无法读取")
     assert "uscc" in plain.stderr
     assert "Traceback" not in plain.stderr
     debug = _mujun("--debug", *args)

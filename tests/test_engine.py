@@ -50,8 +50,8 @@ def test_missing_required_columns_listed_at_once() -> None:
     message = str(info.value)
     for col in ("year", "above_scale", "land_mu", "tax_wan"):
         assert col in message
-    assert message.startswith("4 required column(s) missing")
-    assert "Hint:" in message
+    assert "缺少 4 个必需的列" in message.splitlines()[0]
+    assert "\n提示：" in message
 
 
 def test_duplicate_firm_is_refused() -> None:

@@ -31,20 +31,20 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point: run the app; user-fixable errors print one ``Error:`` block, exit 1."""
+    """Entry point: run the app; user-fixable errors print one ``错误：`` block, exit 1."""
     try:
         app()
     except MujunError as exc:
         if state["debug"]:
             raise
-        err.print(f"Error: {exc}", markup=False, highlight=False)
+        err.print(f"错误：{exc}", markup=False, highlight=False)
         sys.exit(1)
     except Exception as exc:  # a bug or an input we did not foresee: still no traceback
         if state["debug"]:
             raise
         err.print(
-            f"Error: unexpected {type(exc).__name__}: {exc}\n"
-            "Hint: this may be a bug in mujun; rerun with --debug and report the traceback.",
+            f"错误：意外错误（{type(exc).__name__}：{exc}）\n"
+            "提示：这可能是 mujun 的缺陷；请加 --debug 重新运行并报告显示的出错信息。",
             markup=False,
             highlight=False,
         )

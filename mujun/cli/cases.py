@@ -225,7 +225,7 @@ def _code(name: str) -> str:
     if name in store_cases.STEP_CODES:
         return store_cases.STEP_CODES[name]
     choices = "、".join(store_cases.STEPS.values())
-    raise DataError(f"未知的案件步骤 {name!r}。\nHint: 可用：{choices}。")
+    raise DataError(f"未知的案件步骤 {name!r}。\n提示：可用：{choices}。")
 
 
 def _date(text: str | None, what: str) -> dt.date | None:
@@ -234,7 +234,7 @@ def _date(text: str | None, what: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise DataError(f"{what} {text!r} 不是日期。\nHint: 写成 2024-06-30。") from None
+        raise DataError(f"{what} {text!r} 不是日期。\n提示：写成 2024-06-30。") from None
 
 
 def read_steps(path: Path) -> pl.DataFrame:
@@ -305,6 +305,6 @@ def read_steps(path: Path) -> pl.DataFrame:
                  for r in problems.iter_rows(named=True)]  # fmt: skip
         raise DataError(
             f"{path}：{problems.height} 个单元格无法使用，未记录任何步骤：\n"
-            + "\n".join(f"  - {x}" for x in lines[:30]) + "\nHint: 改正后重新运行。"
+            + "\n".join(f"  - {x}" for x in lines[:30]) + "\n提示：改正后重新运行。"
         )  # fmt: skip
     return parsed.select(list(store_cases.STEP_SCHEMA)).cast(store_cases.STEP_SCHEMA)

@@ -103,8 +103,8 @@ def _ole_kind(path: Path) -> str:
     if "EncryptedPackage" in names or "EncryptionInfo" in names or _encrypted_head(path):
         raise DataError.unreadable(
             str(path),
-            "the workbook is password-protected (encrypted)",
-            hint="remove the password (文件 → 信息 → 保护工作簿) and export again.",
+            "工作簿设有密码（已加密）",
+            hint="去掉密码（文件 → 信息 → 保护工作簿）后重新导出。",
         )
     if "Workbook" in names:
         return "xls"

@@ -240,9 +240,9 @@ def _repeated_columns(sheet: RawSheet, layout: Layout) -> list[str]:
         where, first = _letter(sheet, col), _letter(sheet, layout.columns[name])
         if norm(header) == norm(used):
             msg = (
-                f"Cannot read {sheet.file} [{sheet.sheet or ''}]: two columns are headed "
-                f"“{used}” ({first} and {where}); mujun cannot tell which holds the value.\n"
-                "Hint: delete or rename one of them and import again."
+                f"无法读取 {sheet.file} [{sheet.sheet or ''}]：有两列的表头都是"
+                f"“{used}”（{first} 列和 {where} 列），无法判断哪一列是要读取的值。\n"
+                "提示：删除其中一列或改掉其表头后重新导入。"
             )
             raise DataError(msg)
         notes.append(f"同义列“{header}”（{where}）未使用：已按“{used}”（{first}）读取")

@@ -81,7 +81,7 @@ def read_facts(path: str | Path, /, *, sheet: str | None = None) -> FactsRead:
         raise DataError.missing_columns(
             str(path),
             [f"{c} ({FACTS[c].label})" for c in missing],
-            hint="headers may be the canonical names or the Chinese labels in mujun/schema.py.",
+            hint="表头可用标准列名或其中文名称（见 `mujun import --help`）。",
         )
     ignored = tuple(c for c in raw.columns if c not in FACT_SCHEMA and c != ROW)
     present = [c for c in FACT_SCHEMA if c in raw.columns]
@@ -89,8 +89,8 @@ def read_facts(path: str | Path, /, *, sheet: str | None = None) -> FactsRead:
     if nested:
         raise DataError.unreadable(
             str(path),
-            f"column(s) hold lists or structures, not single values: {nested}",
-            hint="export one value per cell for each canonical column.",
+            f"这些列的单元格是列表或结构，而不是单个值：{nested}",
+            hint="每个单元格只导出一个值。",
         )
     typed = raw.select(ROW, *(_parse(raw.schema[c], c) for c in present))
     cell_failures = pl.concat(
@@ -114,31 +114,31 @@ def _read_raw(path: Path, *, sheet: str | None) -> tuple[pl.DataFrame, str | Non
     suffix = path.suffix.lower()
     if suffix not in (".parquet", ".csv", ".xlsx", ".xlsm", ".xls"):
         raise DataError.unreadable(
-            str(path), f"unsupported file type {suffix!r}",
-            hint="use .parquet, .csv or .xlsx (`mujun import` reads the departments' files).",
+            str(path), f"不支持的文件类型 {suffix!r}",
+            hint="请用 .parquet、.csv 或 .xlsx（各部门的原始文件用 `mujun import` 导入）。",
         )  # fmt: skip
     if suffix == ".parquet":
         if not path.is_file():
-            raise DataError.unreadable(str(path), "no such file", hint="check the path.")
+            raise DataError.unreadable(str(path), "文件不存在", hint="检查路径是否正确。")
         try:
             frame = pl.read_parquet(path)
         except Exception as exc:  # any reader failure is a problem with the file
             raise DataError.unreadable(str(path), f"{type(exc).__name__}: {exc}",
-                                       hint="is it a valid Parquet file?") from None  # fmt: skip
+                                       hint="确认这是有效的 Parquet 文件。") from None  # fmt: skip
         return frame.with_row_index(ROW, offset=2).cast({ROW: pl.Int64}), None
     sheets = read_sheets(path)
     chosen = next((s for s in sheets if sheet is None or s.sheet == sheet), None)
     if chosen is None:
         names = ", ".join(str(s.sheet) for s in sheets)
-        raise DataError.unreadable(str(path), f"no sheet named {sheet!r}", hint=f"sheets: {names}.")
+        raise DataError.unreadable(str(path), f"没有名为 {sheet!r} 的工作表", hint=f"现有工作表：{names}。")
     grid = chosen.grid
     if grid.height == 0:
-        raise DataError.unreadable(str(path), "the sheet is empty", hint="export it again.")
+        raise DataError.unreadable(str(path), "工作表是空的", hint="重新导出该文件。")
     header = [str(v).strip() if v is not None else "" for v in grid.row(0)]
     repeated = sorted({h for h in header if h and header.count(h) > 1})
     if repeated:
         raise DataError.unreadable(
-            str(path), f"repeated column headers {repeated}", hint="give each column one header."
+            str(path), f"列表头重复：{repeated}", hint="每列只用一个不同的表头。"
         )
     headers = {
         c: (h or f"(空列{i + 1})")

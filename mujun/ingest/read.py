@@ -95,18 +95,18 @@ def read_sheets(path: str | Path, /) -> list[RawSheet]:
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError.unreadable(str(path), "no such file", hint="check the path.")
+        raise DataError.unreadable(str(path), "文件不存在", hint="检查路径是否正确。")
     if path.name.startswith("~$"):
         sniff(path)  # raises: an Excel lock file
     size = path.stat().st_size
     limit = _limit_bytes(MAX_BYTES_ENV, _DEFAULT_MAX_MB)
     if size == 0:
-        raise DataError.unreadable(str(path), "the file is empty", hint="export it again.")
+        raise DataError.unreadable(str(path), "文件是空的", hint="重新导出该文件。")
     if size > limit:
         raise DataError.unreadable(
             str(path),
-            f"{size / 1e6:.0f} MB is over the {limit / 1e6:.0f} MB limit",
-            hint=f"split the file, or raise {MAX_BYTES_ENV} if the machine has the memory.",
+            f"文件 {size / 1e6:.0f} MB，超过 {limit / 1e6:.0f} MB 的上限",
+            hint=f"把文件拆开；或在内存足够时调大环境变量 {MAX_BYTES_ENV}（单位 MB）。",
         )
     kind = sniff(path)
     readers = {"xlsx": _read_xlsx, "xls": _read_xls, "xls5": _read_biff5, "html": _read_html,
@@ -117,10 +117,10 @@ def read_sheets(path: str | Path, /) -> list[RawSheet]:
         raise
     except Exception as exc:  # any reader failure is a problem with the file
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        hint = "open it in Excel and save it again as .xlsx (without a password)."
+        hint = "用 Excel 打开后另存为 .xlsx（不设密码）再导入。"
         if "password" in first.lower() or "encrypt" in first.lower():
-            hint = "remove the password (文件 → 信息 → 保护工作簿) and export again."
-        raise DataError.unreadable(str(path), f"{kind} file: {first}", hint=hint) from None
+            hint = "去掉密码（文件 → 信息 → 保护工作簿）后重新导出。"
+        raise DataError.unreadable(str(path), f"{kind} 文件：{first}", hint=hint) from None
     return [_surround(s) for s in sheets]
 
 
@@ -267,7 +267,7 @@ def _limit_bytes(env: str, default_mb: float) -> float:
         mb = -1.0
     if not mb > 0:
         msg = (
-            f"{env}={text!r} is not a size in MB.\nHint: set it to a number such as {default_mb:g}."
+            f"环境变量 {env}={text!r} 不是以 MB 计的大小。\n提示：设为一个数，例如 {default_mb:g}。"
         )
         raise DataError(msg)
     return mb * 1e6
@@ -285,9 +285,9 @@ def _check_inflated(path: Path) -> None:
     if inflated > limit:
         raise DataError.unreadable(
             str(path),
-            f"解压后 {inflated / 1e6:,.0f} MB, over the {limit / 1e6:,.0f} MB limit "
-            f"(compressed {path.stat().st_size / 1e6:,.1f} MB)",
-            hint=f"split the workbook, or raise {MAX_UNZIPPED_ENV} if the machine has the memory.",
+            f"解压后 {inflated / 1e6:,.0f} MB，超过 {limit / 1e6:,.0f} MB 的上限"
+            f"（压缩后 {path.stat().st_size / 1e6:,.1f} MB）",
+            hint=f"把工作簿拆开；或在内存足够时调大环境变量 {MAX_UNZIPPED_ENV}（单位 MB）。",
         )
 
 
@@ -347,7 +347,7 @@ def _read_html(path: Path) -> list[RawSheet]:
         )
     if not sheets:
         raise DataError.unreadable(
-            str(path), "an HTML file without a table", hint="export the data as .xlsx."
+            str(path), "HTML 文件中没有表格", hint="把数据导出为 .xlsx。"
         )
     names = tuple(s.sheet or "" for s in sheets)
     return [replace(s, context=replace(s.context, sheets=names)) for s in sheets]

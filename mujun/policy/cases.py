@@ -33,7 +33,7 @@ def watch_rows(ctx: Context, /, *, lists: Sequence[str] = ()) -> pl.DataFrame:
     if unknown:
         msg = (
             f"方案 {ctx.profile.meta.name!r} 没有整治清单 {unknown}。\n"
-            f"Hint: 可开案的清单：{sorted(configured) or '（无）'}。"
+            f"提示：可开案的清单：{sorted(configured) or '（无）'}。"
         )
         raise StoreError(msg)
     wanted = list(lists) if lists else sorted(configured)

@@ -137,7 +137,7 @@ def read_regional(path: str | Path, /) -> pl.DataFrame:
         ]
         raise DataError(
             f"{path}：{bad.height} 行无法使用：\n" + "\n".join(f"  - {x}" for x in lines[:20])
-            + "\nHint: 改正这些行后重新运行。"
+            + "\n提示：改正这些行后重新运行。"
         )  # fmt: skip
     dupes = table.filter(pl.len().over("year", "indicator", "scope") > 1)
     if dupes.height:
@@ -148,7 +148,7 @@ def read_regional(path: str | Path, /) -> pl.DataFrame:
         ]
         raise DataError(
             f"{path}：同一年度、指标、范围有多个数值，无法判断用哪一个：\n"
-            + "\n".join(f"  - {x}" for x in lines) + "\nHint: 每个年度、指标、范围只保留一行。"
+            + "\n".join(f"  - {x}" for x in lines) + "\n提示：每个年度、指标、范围只保留一行。"
         )  # fmt: skip
     return table.select("year", "indicator", "value", "unit", "source", "scope", "row")
 
@@ -174,7 +174,7 @@ def evaluate_targets(
     if not profile.targets:
         msg = (
             f"方案 {profile.meta.name!r} 没有规划目标（[[targets]]）。\n"
-            "Hint: 在方案中加入规划目标。"
+            "提示：在方案中加入规划目标。"
         )
         raise StoreError(msg)
     st.published_results(store, year)  # refuses an unpublished year
@@ -343,7 +343,7 @@ def _regional_values(
         name, found = mixed.row(0)
         msg = (
             f"区域指标 {name!r}（{year} 年）在不同范围用了不同单位 {found}。\n"
-            "Hint: 统一单位后重新运行。"
+            "提示：统一单位后重新运行。"
         )
         raise DataError(msg)
     unit = {name: found[0] for name, found in units.iter_rows()}
@@ -351,13 +351,13 @@ def _regional_values(
         msg = (
             f"区域指标 {t.indicator!r}（{year} 年）的单位是 {unit[t.indicator]!r}，"
             f"目标 {t.label!r} 的单位是 {t.unit!r}。\n"
-            "Hint: 统一单位后重新运行，或在方案中改正目标单位。"
+            "提示：统一单位后重新运行，或在方案中改正目标单位。"
         )
         raise DataError(msg)
     if t.denominator is not None and unit[t.indicator] != unit[t.denominator]:
         msg = (
             f"区域指标 {t.indicator!r}（{unit[t.indicator]}）与 {t.denominator!r}"
-            f"（{unit[t.denominator]}）单位不同，无法相除。\nHint: 换算成同一单位后重新运行。"
+            f"（{unit[t.denominator]}）单位不同，无法相除。\n提示：换算成同一单位后重新运行。"
         )
         raise DataError(msg)
     wide = rows.pivot(on="indicator", index="scope", values="value", on_columns=names)

@@ -76,7 +76,7 @@ def open_cases(
         The cases opened (with ``case_id``) and the rows skipped (with their open case).
     """
     if not who.strip():
-        msg = "请用 --who 注明经办人。\nHint: 每个案件步骤都记录经办人。"
+        msg = "请用 --who 注明经办人。\n提示：每个案件步骤都记录经办人。"
         raise StoreError(msg)
     rows = listed.select(CASE_COLUMNS).unique(
         ["uscc", "list_id"], keep="first", maintain_order=True
@@ -128,7 +128,7 @@ def add_steps(store: Store, steps: pl.DataFrame, /, *, who: str) -> pl.DataFrame
             amounts — every problem listed, nothing written.
     """
     if not who.strip():
-        msg = "请用 --who 注明经办人。\nHint: 每个案件步骤都记录经办人。"
+        msg = "请用 --who 注明经办人。\n提示：每个案件步骤都记录经办人。"
         raise StoreError(msg)
     steps = steps.cast(STEP_SCHEMA).with_row_index("_order")
     with store.transaction() as con:
@@ -172,7 +172,7 @@ def add_steps(store: Store, steps: pl.DataFrame, /, *, who: str) -> pl.DataFrame
             msg = (
                 f"{len(problems)} 条案件步骤无法记录，均未写入：\n"
                 + "\n".join(f"  - {p}" for p in problems[:30])
-                + "\nHint: `mujun cases list` 查看案件当前状态；"
+                + "\n提示：`mujun cases list` 查看案件当前状态；"
                 "步骤顺序为 核定 → 方案 → 整治提升/淘汰 → 评价销号。"
             )  # fmt: skip
             raise StoreError(msg)

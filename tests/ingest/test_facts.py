@@ -56,7 +56,7 @@ def test_failures_name_row_column_value_reason_and_counts_reconcile(tmp_path: Pa
 
 
 def test_missing_columns_error(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="required column") as info:
+    with pytest.raises(DataError, match="个必需的列") as info:
         read_facts(_csv(tmp_path, "uscc,name\nx,y\n"))
     assert "land_mu" in str(info.value) and "facts.csv" in str(info.value)
 
@@ -89,13 +89,13 @@ def test_round_trip_through_each_format(tmp_path: Path, suffix: str) -> None:
 
 
 def test_gb18030_and_unreadable_files(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="no such file"):
+    with pytest.raises(DataError, match="文件不存在"):
         read_facts(tmp_path / "none.csv")
-    with pytest.raises(DataError, match="unsupported file type"):
+    with pytest.raises(DataError, match="不支持的文件类型"):
         read_facts(_csv(tmp_path, "x").rename(tmp_path / "f.txt"))
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(DataError, match="Cannot read"):
+    with pytest.raises(DataError, match="无法读取"):
         read_facts(bad)
 
 

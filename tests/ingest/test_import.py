@@ -214,9 +214,9 @@ def test_biff_xls(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("content", "fragment"), [
-    (b"", "empty"),
-    (b"PK\x03\x04garbage", "xlsx file"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"), "password"),
+    (b"", "文件是空的"),
+    (b"PK\x03\x04garbage", "xlsx 文件"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"), "设有密码"),
 ])  # fmt: skip
 def test_unreadable_files_say_so(tmp_path: Path, content: bytes, fragment: str) -> None:
     path = tmp_path / "bad.xlsx"

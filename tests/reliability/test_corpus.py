@@ -91,5 +91,5 @@ def test_a_limit_that_is_not_a_size_is_refused(
     monkeypatch.setenv(env, value)
     path = xlsx(tmp_path / "t.xlsx", [STATS, [U[0], "甲", 1, 2]])
     files = {"stats": [path]}
-    with pytest.raises(MujunError, match=f"{env}='{value}' is not a size in MB"):
+    with pytest.raises(MujunError, match=f"环境变量 {env}='{value}' 不是以 MB 计的大小"):
         import_year(files, year=2023, settings=SETTINGS)

@@ -4,7 +4,7 @@ Profiles: one value of a shipped profile's resolved table is deleted, replaced b
 value or joined by an unknown key; the result either validates (and then scores a small county
 or raises a `MujunError`) or is refused with a `ProfileError`. Text files: arbitrary text as a
 profile file. Command lines: a command with arguments drawn from valid and hostile values, run
-through `mujun.cli.main` exactly as a user would; the exit is 0, 1 (our one ``Error:`` block)
+through `mujun.cli.main` exactly as a user would; the exit is 0, 1 (our one ``错误：`` block)
 or 2 (a usage error), and nothing is "unexpected" or a traceback.
 """
 
@@ -188,7 +188,7 @@ def check_command(command: list[str], options: list[tuple[str, str]], county: Pa
     assert "Traceback" not in text, (args, text)
     assert "unexpected" not in text, (args, text)
     if code == 1:
-        assert "Error:" in text, (args, text)
+        assert "错误：" in text, (args, text)
 
 
 OPTIONS = st.lists(
