@@ -88,6 +88,14 @@ def test_a_projects_upload_of_another_kind_of_file_is_refused(client: TestClient
     )
     assert r.status_code == 400
     assert "run.exe" in r.text
+    r = client.post(
+        "/year/2024/levers",
+        data={"csrftoken": csrf(client), "profile": "tiantai"},
+        files=[("projects", ("项目表.csv", "名称,金额\n甲,1\n".encode()))],
+    )
+    assert r.status_code == 400
+    assert "项目表.csv" in r.text
+    assert "project_id" in r.text or "项目编号" in r.text
 
 
 def test_targets_table(client: TestClient) -> None:
