@@ -34,9 +34,7 @@ class DataError(MujunError):
     @classmethod
     def missing_columns(cls, source: str, missing: Sequence[str], *, hint: str) -> DataError:
         """All required columns that `source` lacks, listed at once."""
-        return cls(
-            f"{source} 缺少 {len(missing)} 个必需的列：\n{_bullets(missing)}\n提示：{hint}"
-        )
+        return cls(f"{source} 缺少 {len(missing)} 个必需的列：\n{_bullets(missing)}\n提示：{hint}")
 
     @classmethod
     def unreadable(cls, source: str, reason: str, *, hint: str) -> DataError:

@@ -130,7 +130,9 @@ def _read_raw(path: Path, *, sheet: str | None) -> tuple[pl.DataFrame, str | Non
     chosen = next((s for s in sheets if sheet is None or s.sheet == sheet), None)
     if chosen is None:
         names = ", ".join(str(s.sheet) for s in sheets)
-        raise DataError.unreadable(str(path), f"没有名为 {sheet!r} 的工作表", hint=f"现有工作表：{names}。")
+        raise DataError.unreadable(
+            str(path), f"没有名为 {sheet!r} 的工作表", hint=f"现有工作表：{names}。"
+        )
     grid = chosen.grid
     if grid.height == 0:
         raise DataError.unreadable(str(path), "工作表是空的", hint="重新导出该文件。")

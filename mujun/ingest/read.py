@@ -346,9 +346,7 @@ def _read_html(path: Path) -> list[RawSheet]:
             RawSheet(str(path), f"table{i + 1}", grid, context=context, merged=tuple(spans))
         )
     if not sheets:
-        raise DataError.unreadable(
-            str(path), "HTML 文件中没有表格", hint="把数据导出为 .xlsx。"
-        )
+        raise DataError.unreadable(str(path), "HTML 文件中没有表格", hint="把数据导出为 .xlsx。")
     names = tuple(s.sheet or "" for s in sheets)
     return [replace(s, context=replace(s.context, sheets=names)) for s in sheets]
 
