@@ -78,8 +78,8 @@ def sample_files(data_year: int) -> dict[str, list[Path]]:
     missing = [str(p) for paths in files.values() for p in paths if not p.is_file()]
     if missing:
         msg = (
-            f"Sample data missing: {', '.join(missing)}.\nHint: run `python data/make_sample.py`"
-            " in the mujun checkout, or install mujun from its checkout (pip install -e .)."
+            f"缺少示例数据：{'、'.join(missing)}。\n提示：在 mujun 源码目录中运行 "
+            "`python data/make_sample.py`，或从源码目录安装 mujun（pip install -e .）。"
         )
         raise DataError(msg)
     return files

@@ -140,7 +140,7 @@ def test_profiles_list_and_show() -> None:
                 "--out",
                 "o.xlsx",
             ],
-            "unsupported output type",
+            "不支持的输出类型",
         ),
     ],
 )
@@ -215,4 +215,4 @@ def test_import_command_writes_facts_and_report(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert [c.value for c in book["文件汇总"][1]][:4] == ["文件", "工作表", "数据类别", "读取行数"]
     empty = runner.invoke(app, ["import", "--year", "2023", "--out", str(tmp_path / "x.parquet")])
-    assert empty.exit_code != 0 and "No files given" in str(empty.exception)
+    assert empty.exit_code != 0 and "没有给出任何文件" in str(empty.exception)

@@ -82,8 +82,8 @@ def import_cmd(
     files = {k: v for k, v in given.items() if v}
     if not files:
         msg = (
-            "No files given.\nHint: pass at least one of --tax, --stats, --land, --energy, "
-            "--meters, --emissions, --register."
+            "没有给出任何文件。\n提示：至少给出 --tax、--stats、--land、--energy、"
+            "--meters、--emissions、--register 之一。"
         )
         raise MujunError(msg)
     prof = load_profile(profile)

@@ -72,12 +72,12 @@ def export(
     people get the .xlsx, whose USCCs are text cells.
     """
     if fmt not in FORMATS:
-        msg = f"Unknown format {fmt!r}.\nHint: use {', '.join(FORMATS)}."
+        msg = f"未知的格式 {fmt!r}。\n提示：请用以下之一：{'、'.join(FORMATS)}。"
         raise MujunError(msg)
     if fmt == "html" and township is not None:
         msg = (
             "区域报告按全县（区）生成，不能只选一个乡镇（街道）。\n"
-            "Hint: drop --township, or use --format xlsx --township … for one township's lists."
+            "提示：去掉 --township；或用 --format xlsx --township … 生成一个乡镇（街道）的名单。"
         )
         raise MujunError(msg)
     with open_existing(db, read_only=True) as store:
@@ -86,7 +86,7 @@ def export(
             towns = sorted(view.results.get_column("township").drop_nulls().unique().to_list())
             msg = (
                 f"{year} 年度没有乡镇（街道）{township!r} 的企业。\n"
-                f"Hint: use one of {', '.join(towns)}."
+                f"提示：请用以下之一：{'、'.join(towns)}。"
             )
             raise MujunError(msg)
         target = out_path or default_name(view, fmt, internal=internal, township=township)

@@ -90,8 +90,8 @@ def check_table_path(path: str | Path, /) -> Path:
     path = Path(path)
     if path.suffix.lower() not in TABLE_SUFFIXES:
         msg = (
-            f"Cannot write {path}: unsupported output type {path.suffix!r}.\n"
-            f"Hint: use one of {', '.join(TABLE_SUFFIXES)}."
+            f"无法写入 {path}：不支持的输出类型 {path.suffix!r}。\n"
+            f"提示：请用以下之一：{'、'.join(TABLE_SUFFIXES)}。"
         )
         raise DataError(msg)
     return path

@@ -378,7 +378,9 @@ def firm_card(
     """
     found = view.results.filter(pl.col("uscc") == uscc)
     if found.is_empty():
-        msg = f"Firm {uscc} is not in the {view.year} results.\nHint: check the USCC and the year."
+        msg = (
+            f"{view.year} 年度的评价结果中没有企业 {uscc}。\n提示：检查统一社会信用代码和评价年度。"
+        )
         raise MujunError(msg)
     firm = found.row(0, named=True)
     p = view.profile

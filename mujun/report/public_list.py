@@ -118,7 +118,7 @@ def notice_lines(view: YearView, /) -> list[str]:
     if state == "notice":
         msg = (
             f"{view.year}年度的公示稿没有登记公示期和异议受理方式，不能生成公示名单。\n"
-            "Hint: register the notice (start, end, contact, issuer) for the run first."
+            "提示：先用 `mujun notice --start … --end … --contact … --issuer …` 登记公示。"
         )
         raise MujunError(msg)
     if state == "draft":

@@ -219,7 +219,7 @@ def streak(
         StoreError: an unknown comparison.
     """
     if kind != "class" and op not in _OPS:
-        msg = f"Unknown comparison {op!r}; use one of {sorted(_OPS)}."
+        msg = f"未知的比较方式 {op!r}；请用以下之一：{'、'.join(sorted(_OPS))}。"
         raise StoreError(msg)
     years = list(range(year - lookback + 1, year + 1))
     frame = _yearly(store, kind=kind, target=target, years=years)
@@ -297,7 +297,7 @@ def _yearly(store: Store, *, kind: str, target: str, years: list[int]) -> pl.Dat
         )
     facts = facts_of_years(store, years)
     if target not in facts.columns:
-        msg = f"Unknown fact {target!r}."
+        msg = f"未知的指标 {target!r}。"
         raise StoreError(msg)
     return facts.select(
         "uscc",

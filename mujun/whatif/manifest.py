@@ -112,7 +112,7 @@ def execute(
         ProfileError: a recorded profile is no longer valid.
     """
     if folder.exists():
-        msg = f"{folder} already exists.\nHint: choose a new folder; outputs are never replaced."
+        msg = f"{folder} 已存在。\n提示：换一个新的文件夹；已有的输出从不覆盖。"
         raise DataError(msg)
     created = created or dt.datetime.now().replace(microsecond=0)
     if stored is None:
@@ -122,19 +122,18 @@ def execute(
         fresh = req["facts_fingerprint"]
     if fresh != req["facts_fingerprint"] or stored.batch_id != req["batch_id"]:
         msg = (
-            f"The stored facts of evaluation year {req['year']} are not those the request was "
-            "made from (fingerprint differs).\nHint: a newer batch was published since; rerun "
-            "against a copy of the database the manifest names."
+            f"评价年度 {req['year']} 库中的数据已不是测算时所用的数据（指纹不同）。\n"
+            "提示：此后又导入或认定了新的数据批次；请对清单所记数据库的副本重新运行。"
         )
         raise DataError(msg)
     for name, table in req["tables"].items():
         if st.file_sha256(table["path"]) != table["sha256"]:
-            msg = f"The {name} table {table['path']} changed since the request was made."
+            msg = f"测算所用的{name}表 {table['path']} 在测算之后已被改动。"
             raise DataError(msg)
     profiles = [Profile.model_validate(p["resolved"]) for p in req["profiles"]]
     for p, entry in zip(profiles, req["profiles"], strict=True):
         if p.content_hash() != entry["content_hash"]:
-            msg = f"Profile {entry['source']!r} does not reproduce its recorded content hash."
+            msg = f"方案 {entry['source']!r} 的内容哈希与记录的不一致。"
             raise DataError(msg)
     tmp = folder.with_name(folder.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -184,7 +183,7 @@ def _run(
         )
         table.write_parquet(folder / f"sensitivity_{year}.parquet")
         return {"权重敏感性": table}
-    msg = f"Unknown what-if command {command!r} in the request."
+    msg = f"测算清单中有未知的测算命令 {command!r}。"
     raise DataError(msg)
 
 
@@ -219,7 +218,7 @@ def rerun(store: st.Store, manifest_path: Path, folder: Path) -> tuple[Outcome, 
         TypeError,
         ValueError,
     ) as exc:
-        msg = f"Cannot read the manifest {manifest_path}: {exc}"
+        msg = f"无法读取测算清单 {manifest_path}：{exc}"
         raise DataError(msg) from None
     outcome = execute(store, req, folder, created=created)
     differ = sorted(n for n in recorded.keys() | outcome.outputs.keys()

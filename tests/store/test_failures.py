@@ -70,7 +70,7 @@ def test_full_disk_gives_one_error_and_keeps_the_last_committed_state(tmp_path: 
     )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
-    assert "Error: 无法写入" in done.stderr
+    assert done.stderr.startswith("错误：无法写入")
     assert "没有任何改动" in done.stderr
     assert _state(db) == before
 

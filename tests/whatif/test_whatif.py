@@ -138,13 +138,13 @@ def test_rerun_refuses_changed_facts(county: Path, tmp_path: Path) -> None:
     with st.Store.open(county, read_only=True) as store:
         req = request(store, stored_year(store, 2024), command="whatif", profiles=[entry])
         execute(store, req, tmp_path / "one")
-        with pytest.raises(Exception, match="already exists"):
+        with pytest.raises(Exception, match="one 已存在"):
             execute(store, req, tmp_path / "one")
         broken = {**req, "facts_fingerprint": "0" * 64}
-        with pytest.raises(Exception, match="fingerprint differs"):
+        with pytest.raises(Exception, match="指纹不同"):
             execute(store, broken, tmp_path / "two")
         (tmp_path / "bad.json").write_text("{", encoding="utf-8")
-        with pytest.raises(Exception, match="Cannot read the manifest"):
+        with pytest.raises(Exception, match=r"无法读取测算清单 .*bad\.json"):
             rerun(store, tmp_path / "bad.json", tmp_path / "three")
     assert not (tmp_path / "two").exists()
 
