@@ -236,3 +236,11 @@ def test_a_throttled_login_is_audited(db_path: Path, tmp_path: Path) -> None:
         actions = store.frame("SELECT action FROM web_audit").get_column("action").to_list()
     assert "登录受限（失败次数过多）" in actions
     assert "登录失败" in actions
+
+
+@pytest.mark.parametrize("path", ["/whatif", "/year/2024/levers", "/year/2024/targets"])
+def test_the_pages_need_a_session_and_a_reading_role(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert "/login" in str(r.url)
+    login(client, "auditor")
+    assert client.get(path).status_code == 403
