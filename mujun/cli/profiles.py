@@ -41,4 +41,4 @@ def profiles_show(name: Annotated[str, typer.Argument(help="Profile name or path
 def profiles_validate(path: Annotated[Path, typer.Argument(help="A profile .toml file.")]) -> None:
     """Validate a profile file (exit 1 with the offending fields if it is invalid)."""
     prof = load_profile(path if path.suffix == ".toml" else str(path))
-    out.print(f"OK: {path} ({prof.meta.title}), content hash {prof.content_hash()[:12]}")
+    out.print(f"有效：{path}（{prof.meta.title}），内容哈希 {prof.content_hash()[:12]}")

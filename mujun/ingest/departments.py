@@ -84,8 +84,8 @@ def check_basket(settings: Ingest, spec: Spec) -> None:
     unknown = sorted(set(settings.tax.items + settings.tax.add_backs) - set(spec.tax_items))
     if unknown:
         raise ProfileError.invalid(
-            "ingest.tax", [f"unknown tax items {unknown}; use names from [tax_items]: "
-                           f"{', '.join(spec.tax_items)}"],
+            "ingest.tax", [f"未知的税种 {unknown}；请用 [tax_items] 中的名称："
+                           f"{'、'.join(spec.tax_items)}"],
         )  # fmt: skip
 
 

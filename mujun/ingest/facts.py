@@ -81,7 +81,7 @@ def read_facts(path: str | Path, /, *, sheet: str | None = None) -> FactsRead:
         raise DataError.missing_columns(
             str(path),
             [f"{c} ({FACTS[c].label})" for c in missing],
-            hint="表头可用标准列名或其中文名称（见 `mujun import --help`）。",
+            hint="表头用标准列名或其中文名称均可；各部门的原始报表请用 `mujun import` 导入。",
         )
     ignored = tuple(c for c in raw.columns if c not in FACT_SCHEMA and c != ROW)
     present = [c for c in FACT_SCHEMA if c in raw.columns]

@@ -250,7 +250,9 @@ def _table(
     missing = [k for k in key if k not in raw.columns]
     if missing:
         raise DataError.missing_columns(
-            str(path), missing, hint=f"expected headers such as {[columns[k][0] for k in missing]}"
+            str(path),
+            missing,
+            hint=f"应有的表头，例如：{'、'.join(columns[k][0] for k in missing)}",
         )
     numeric = [c for c in raw.columns if c in columns and c not in _TEXT_COLUMNS]
     return raw.select(

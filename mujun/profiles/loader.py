@@ -90,20 +90,20 @@ def _read_merged(path: Path, *, chain: tuple[Path, ...]) -> dict[str, Any]:
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
-        raise ProfileError.invalid(str(path), [f"`extends` forms a cycle: {cycle}"])
+        raise ProfileError.invalid(str(path), [f"`extends` 形成循环：{cycle}"])
     if len(chain) >= _MAX_EXTENDS_DEPTH:
-        raise ProfileError.invalid(str(path), [f"`extends` deeper than {_MAX_EXTENDS_DEPTH}"])
+        raise ProfileError.invalid(str(path), [f"`extends` 嵌套超过 {_MAX_EXTENDS_DEPTH} 层"])
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError.invalid(str(path), [f"not valid TOML: {exc}"]) from None
+        raise ProfileError.invalid(str(path), [f"不是有效的 TOML：{exc}"]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError.invalid(str(path), [f"cannot read the file: {exc}"]) from None
+        raise ProfileError.invalid(str(path), [f"无法读取文件：{exc}"]) from None
     base_name = raw.pop("extends", None)
     if base_name is None:
         return raw
     if not isinstance(base_name, str):
-        raise ProfileError.invalid(str(path), ["`extends` must be a profile name or a path"])
+        raise ProfileError.invalid(str(path), ["`extends` 必须是方案名称或文件路径"])
     base_path = resolve_profile_path(base_name, relative_to=path.parent)
     base = _read_merged(base_path, chain=(*chain, resolved))
     return merge_tables(base, raw)
@@ -125,12 +125,12 @@ def merge_tables(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _describe(err: Any) -> str:
-    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    where = ".".join(str(p) for p in err["loc"]) or "（顶层）"
     msg = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
-        return f"{where}: unknown key (check its spelling and the table it is in)"
+        return f"{where}：未知的键（检查拼写及其所在的表）"
     if err["type"] == "missing":
-        return f"{where}: required, but not given"
+        return f"{where}：必填，但没有给出"
     value = err.get("input")
-    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-    return f"{where}: {msg}{shown}"
+    shown = "" if isinstance(value, dict | list) else f"（给出的是 {value!r}）"
+    return f"{where}：{msg}{shown}"

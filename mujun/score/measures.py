@@ -31,8 +31,7 @@ def conform(lf: pl.LazyFrame, /, *, source: str = "facts") -> pl.LazyFrame:
         raise DataError.missing_columns(
             source,
             labelled,
-            hint="canonical facts need these columns; `mujun import` builds them from the "
-            "departments' spreadsheets, or see mujun/schema.py for names and units.",
+            hint="标准数据需要这些列；用 `mujun import` 从各部门的报表生成。",
         )
     canonical = canonical_columns(present)
     extra = [c for c in present if c not in FACT_SCHEMA]

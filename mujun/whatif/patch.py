@@ -52,7 +52,7 @@ def set_value(table: dict[str, Any], path: str, value: Any, *, source: str) -> N
             node[key] = {}  # e.g. an indicator's own benchmark, unset so far
         node = node[key]
         if not isinstance(node, dict):
-            msg = f"--set {path}: {where} is a value, not a table"
+            msg = f"--set {path}：{where} 是一个值，不是表"
             raise ProfileError.invalid(source, [msg])
     last = keys[-1]
     if last not in node and not _open_table(keys):
@@ -66,8 +66,8 @@ def _open_table(keys: list[str]) -> bool:
 
 
 def _unknown(source: str, path: str, where: str, node: dict[str, Any]) -> None:
-    known = ", ".join(sorted(node)) or "(none)"
-    msg = f"--set {path}: {where} is not in the profile; keys there: {known}"
+    known = "、".join(sorted(node)) or "（无）"
+    msg = f"--set {path}：方案中没有 {where}；该处现有的键：{known}"
     raise ProfileError.invalid(source, [msg])
 
 
@@ -84,12 +84,12 @@ def variant(profile: Profile, sets: Sequence[str] = (), patch: Path | None = Non
         try:
             extra = tomllib.loads(patch.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ProfileError.invalid(str(patch), [f"cannot read the patch: {exc}"]) from None
+            raise ProfileError.invalid(str(patch), [f"无法读取补丁文件：{exc}"]) from None
         table = merge_tables(table, extra)
     for item in sets:
         path, sep, text = item.partition("=")
         if not sep or not path.strip():
-            msg = f"--set {item!r}: expected key.path=value, e.g. scoring.cap=1.5"
+            msg = f"--set {item!r}：应写成 key.path=value，例如 scoring.cap=1.5"
             raise ProfileError.invalid(source, [msg])
         set_value(table, path.strip(), parse_value(text.strip()), source=source)
     return validate_profile(table, source=source)

@@ -68,7 +68,7 @@ def test_invalid_profile_names_file_and_field(tmp_path: Path) -> None:
     assert str(path) in message
     assert "cohorts.above.weights.tax_per_mu" in message
     assert "scoring.cap" in message
-    assert "scoring.speling: unknown key" in message
+    assert "scoring.speling：未知的键" in message
     assert len(message.splitlines()) < 25, "one screen"
 
 
@@ -80,7 +80,7 @@ def test_extends_cycle_is_reported(tmp_path: Path) -> None:
 
 
 def test_toml_syntax_error_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(ProfileError, match="not valid TOML"):
+    with pytest.raises(ProfileError, match="不是有效的 TOML"):
         load_profile(_write(tmp_path, "x.toml", "[meta\n"))
 
 

@@ -176,10 +176,10 @@ def test_compare_methods_and_sensitivity_commands(county: Path, tmp_path: Path) 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--set", "scoring.capp=1.5"], "keys there: cap"),
+        (["--set", "scoring.capp=1.5"], "该处现有的键：cap"),
         (["--set", "weights.above.tax_per_mu=-5"], "greater than or equal to 0"),
-        (["--set", "scoring.cap"], "expected key.path=value"),
-        (["--set", "weights.nobody.tax_per_mu=5"], "cohorts.nobody is not in the profile"),
+        (["--set", "scoring.cap"], "应写成 key.path=value"),
+        (["--set", "weights.nobody.tax_per_mu=5"], "方案中没有 cohorts.nobody"),
         (["--year", "2019"], "没有认定稿"),
     ],
 )
@@ -205,7 +205,7 @@ def test_patch_file(tmp_path: Path) -> None:
     assert profile.scoring.cap == 2.0  # --set after the patch
     assert profile.cohorts["above"].weights["tax_per_mu"] == 40.0
     patch.write_text("[scoring\n", "utf-8")
-    with pytest.raises(ProfileError, match="cannot read the patch"):
+    with pytest.raises(ProfileError, match="无法读取补丁文件"):
         variant(load_profile("zhejiang_baseline"), [], patch)
 
 
