@@ -7,12 +7,12 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(
-    help="mujun: per-mu (亩均) evaluation of industrial firms.",
+    help="mujun：工业企业亩均效益综合评价。",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-profiles_app = typer.Typer(help="List, show and validate region profiles.", no_args_is_help=True)
+profiles_app = typer.Typer(help="评价方案：列出、查看、校验。", no_args_is_help=True)
 app.add_typer(profiles_app, name="profiles")
 
 db_app = typer.Typer(help="数据库：schema 版本与升级。", no_args_is_help=True)
@@ -25,6 +25,8 @@ state = {"debug": False}
 
 @app.callback()
 def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="出错时显示完整的技术信息（traceback）。")
+    ] = False,
 ) -> None:
     state["debug"] = debug

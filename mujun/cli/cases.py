@@ -24,11 +24,11 @@ from mujun.report import write_table, write_workbook
 from mujun.store import Store
 from mujun.store import cases as store_cases
 
-cases_app = typer.Typer(help="Rectification cases (整治案件): open, record steps, list.",
+cases_app = typer.Typer(help="整治案件：立案、记录步骤、列出、进度。",
                         no_args_is_help=True)  # fmt: skip
 app.add_typer(cases_app, name="cases")
 
-WhoOption = Annotated[str, typer.Option("--who", help="Official recording it (经办人).")]
+WhoOption = Annotated[str, typer.Option("--who", help="经办人。")]
 
 _HEADERS = {
     "case_id": "案件编号", "uscc": "统一社会信用代码", "name": "企业名称", "list_id": "清单编号",
@@ -56,20 +56,20 @@ STEP_FILE_COLUMNS = {
 """Columns of a steps file (canonical name → accepted headers)."""
 
 
-@cases_app.command("open")
+@cases_app.command("open", help="把本年度整治清单中的企业核定为案件（案件未结时不重复立案）。")
 def open_cases(
     year: YearOption,
-    profile: Annotated[str, typer.Option(help="Profile name or path.")],
+    profile: Annotated[str, typer.Option(help="评价方案：方案名称或 .toml 文件路径。")],
     who: WhoOption,
     lists: Annotated[
-        list[str] | None, typer.Option("--list", help="Watch-list rule id (repeat; default all).")
+        list[str] | None, typer.Option("--list", help="清单规则编号（可重复；默认全部）。")
     ] = None,
     inputs: Annotated[
-        Path | None, typer.Option(help="Per-firm extra inputs (e.g. land-use-tax arrears).")
+        Path | None, typer.Option(help="逐企业的补充数据（如欠缴城镇土地使用税）。")
     ] = None,
     inspections: Annotated[
         Path | None,
-        typer.Option(help="Inspection findings that must be rectified (执法检查需整改企业)."),
+        typer.Option(help="执法检查需整改企业。"),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -91,22 +91,22 @@ def open_cases(
     )
 
 
-@cases_app.command("step")
+@cases_app.command("step", help="记录一个案件的一个步骤，或从文件成批记录（全部写入或全部不写）。")
 def step(
     who: WhoOption,
-    case_id: Annotated[int | None, typer.Argument(help="Case number (案件编号).")] = None,
+    case_id: Annotated[int | None, typer.Argument(help="案件编号。")] = None,
     step_name: Annotated[
-        str | None, typer.Option("--step", help="方案, 整治提升, 淘汰, 评价销号 or 撤销.")
+        str | None, typer.Option("--step", help="方案、整治提升、淘汰、评价销号或撤销。")
     ] = None,
-    year: Annotated[int | None, typer.Option(help="Year the step happened.")] = None,
-    date: Annotated[str | None, typer.Option(help="Date (YYYY-MM-DD).")] = None,
-    deadline: Annotated[str | None, typer.Option(help="Deadline of the plan (整改期限).")] = None,
-    measure: Annotated[str | None, typer.Option(help="The plan (一企一策) or the way.")] = None,
-    land_mu: Annotated[float | None, typer.Option(help="Land freed (亩).")] = None,
-    energy_tce: Annotated[float | None, typer.Option(help="Energy freed (tce).")] = None,
-    note: Annotated[str | None, typer.Option(help="Note (备注).")] = None,
+    year: Annotated[int | None, typer.Option(help="该步骤发生的年度。")] = None,
+    date: Annotated[str | None, typer.Option(help="日期（YYYY-MM-DD）。")] = None,
+    deadline: Annotated[str | None, typer.Option(help="整改期限。")] = None,
+    measure: Annotated[str | None, typer.Option(help="整改方案（一企一策）或处置方式。")] = None,
+    land_mu: Annotated[float | None, typer.Option(help="腾出的用地（亩）。")] = None,
+    energy_tce: Annotated[float | None, typer.Option(help="腾出的用能（吨标准煤）。")] = None,
+    note: Annotated[str | None, typer.Option(help="备注。")] = None,
     file: Annotated[
-        Path | None, typer.Option(help="Many steps: 案件编号, 步骤, 年度, 日期, 整改期限, ...")
+        Path | None, typer.Option(help="成批录入的步骤文件：案件编号、步骤、年度、日期、整改期限……")
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -134,14 +134,14 @@ def step(
     print_frame(shown, f"已记录 {written.height} 个案件步骤")
 
 
-@cases_app.command("list")
+@cases_app.command("list", help="列出每个案件的状态、各步骤年度以及腾出的用地和用能。")
 def list_cases(
     status: Annotated[
-        str | None, typer.Option(help="Only cases in this status (e.g. 方案, 在办).")
+        str | None, typer.Option(help="只列出该状态的案件（如 方案、在办）。")
     ] = None,
-    list_id: Annotated[str | None, typer.Option("--list", help="Only this watch list.")] = None,
+    list_id: Annotated[str | None, typer.Option("--list", help="只列出该清单。")] = None,
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="Write cases and steps (.xlsx, .csv, .parquet).")
+        Path | None, typer.Option("--out", help="把案件和步骤写入文件（.xlsx、.csv、.parquet）。")
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -184,12 +184,14 @@ def list_cases(
         out.print(f"整治案件 / cases: {out_path}", markup=False)
 
 
-@cases_app.command("progress")
+@cases_app.command(
+    "progress", help="自规划起始年逐年统计：核定案件数、办结数、办结比例、腾出的用地和用能。"
+)
 def progress(
-    first: Annotated[int, typer.Option("--from", help="First year counted (plan start).")],
-    last: Annotated[int, typer.Option("--to", help="Last year shown.")],
+    first: Annotated[int, typer.Option("--from", help="起算年度（规划起始年）。")],
+    last: Annotated[int, typer.Option("--to", help="截止年度。")],
     list_id: Annotated[
-        list[str] | None, typer.Option("--list", help="Only these lists (repeat; default all).")
+        list[str] | None, typer.Option("--list", help="只统计这些清单（可重复；默认全部）。")
     ] = None,
     db: DbOption = None,
 ) -> None:

@@ -20,10 +20,16 @@ from mujun.profiles import load_profile
 from mujun.report import check_table_path, write_table
 from mujun.report.import_report import write_import_report
 
-FilesOption = Annotated[list[Path] | None, typer.Option(help="File(s); repeat the option.")]
+FilesOption = Annotated[list[Path] | None, typer.Option(help="文件；多个文件重复本选项。")]
 
 
-@app.command("import")
+@app.command(
+    "import",
+    short_help="把各部门某一数据年度的报表导入为标准事实数据。",
+    help="把各部门某一数据年度的报表导入为标准事实数据。每个文件的列对照（哪一列读作哪个字段、"
+    "什么单位、依据什么）都会打印并写入导入报告；一个文件没有一行可用，或缺少该来源应有的数据时，"
+    "导入停止（退出码 1，不入库）。",
+)
 def import_cmd(
     year: Annotated[
         int,
@@ -33,7 +39,9 @@ def import_cmd(
             help="数据年度：文件所记载的年份（如 2023，用于评价年度 2024）。",
         ),
     ],
-    out_path: Annotated[Path, typer.Option("--out", help="Facts file (.parquet or .csv).")],
+    out_path: Annotated[
+        Path, typer.Option("--out", help="输出的事实数据文件（.parquet 或 .csv）。")
+    ],
     tax: FilesOption = None,
     stats: FilesOption = None,
     land: FilesOption = None,
@@ -42,10 +50,10 @@ def import_cmd(
     emissions: FilesOption = None,
     register: FilesOption = None,
     profile: Annotated[
-        str, typer.Option(help="Profile whose tax basket and energy basis apply.")
+        str, typer.Option(help="评价方案：采用其税收口径和能耗口径。")
     ] = "zhejiang_baseline",
     report: Annotated[
-        Path | None, typer.Option(help="Import report workbook (default: beside --out).")
+        Path | None, typer.Option(help="导入报告工作簿（默认写在 --out 旁边）。")
     ] = None,
     db: Annotated[
         Path | None,

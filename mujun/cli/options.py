@@ -14,7 +14,7 @@ DbOption = Annotated[
     typer.Option("--db", envvar=DB_ENV, help="数据库文件（默认 ./mujun.duckdb）。"),
 ]
 YearOption = Annotated[int, typer.Option(help="评价年度（如 2024，读取数据年度 2023 的数据）。")]
-OutFolder = Annotated[Path | None, typer.Option("--out", help="New folder for the outputs.")]
+OutFolder = Annotated[Path | None, typer.Option("--out", help="存放输出的新文件夹。")]
 
 # ---- the yearly cycle (issue 14) ---- #
 FirmOption = Annotated[

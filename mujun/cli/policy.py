@@ -28,27 +28,25 @@ _LEVER_HEADERS = {
 }  # fmt: skip
 
 
-@app.command()
+@app.command(help="对认定稿应用方案的政策杠杆：奖补、差别化加价、各类名单。")
 def levers(
     year: YearOption,
-    profile: Annotated[str, typer.Option(help="Profile name or path.")],
-    projects: Annotated[Path | None, typer.Option(help="Projects (subsidies, admission).")] = None,
+    profile: Annotated[str, typer.Option(help="评价方案：方案名称或 .toml 文件路径。")],
+    projects: Annotated[Path | None, typer.Option(help="项目清单（奖补、准入）。")] = None,
     inputs: Annotated[
-        Path | None, typer.Option(help="Per-firm extra inputs (other surcharges, tax arrears).")
+        Path | None, typer.Option(help="逐企业的补充数据（其他加价、欠税）。")
     ] = None,
-    averages: Annotated[
-        Path | None, typer.Option(help="Last year's industry averages (admission tests).")
-    ] = None,
+    averages: Annotated[Path | None, typer.Option(help="上年度行业平均值（准入测试用）。")] = None,
     inspections: Annotated[
         Path | None,
-        typer.Option(help="Inspection findings that must be rectified (执法检查需整改企业)."),
+        typer.Option(help="执法检查需整改企业。"),
     ] = None,
     out_path: Annotated[
         Path | None,
         typer.Option(
             "--out",
-            help="Write rows and budget: .xlsx (two sheets), or .csv/.parquet (rows) with the "
-            "budget beside it as <name>_汇总.csv/.parquet.",
+            help="写出逐企业结果和资金汇总：.xlsx（两个工作表），或 .csv/.parquet"
+            "（逐企业结果，汇总另存为 <文件名>_汇总.csv/.parquet）。",
         ),
     ] = None,
     db: DbOption = None,
@@ -78,16 +76,16 @@ def levers(
         out.print(f"明细 / rows: {out_path}", markup=False)
 
 
-@app.command()
+@app.command(help="把认定稿与规划目标对照（企业汇总、区域指标、整治案件）。")
 def targets(
     year: YearOption,
-    profile: Annotated[str, typer.Option(help="Profile name or path.")],
+    profile: Annotated[str, typer.Option(help="评价方案：方案名称或 .toml 文件路径。")],
     regional: Annotated[
         Path | None,
-        typer.Option(help="Regional figures: 年度, 指标, 数值, 单位, 来源 (, 范围) (.csv/.xlsx)."),
+        typer.Option(help="区域指标表：年度、指标、数值、单位、来源（、范围）（.csv/.xlsx）。"),
     ] = None,
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="Write every column (.xlsx, .csv, .parquet).")
+        Path | None, typer.Option("--out", help="把全部列写入文件（.xlsx、.csv、.parquet）。")
     ] = None,
     db: DbOption = None,
 ) -> None:

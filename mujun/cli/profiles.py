@@ -15,7 +15,7 @@ from mujun.profiles import available_profiles, load_profile
 from mujun.profiles.loader import resolve_profile_path
 
 
-@profiles_app.command("list")
+@profiles_app.command("list", help="列出随 mujun 提供的评价方案。")
 def profiles_list() -> None:
     """List the shipped profiles."""
     table = Table("name", "title", "region", "file")
@@ -25,8 +25,10 @@ def profiles_list() -> None:
     out.print(table)
 
 
-@profiles_app.command("show")
-def profiles_show(name: Annotated[str, typer.Argument(help="Profile name or path.")]) -> None:
+@profiles_app.command("show", help="打印方案文件；若继承其他方案，另打印合并后的完整设置。")
+def profiles_show(
+    name: Annotated[str, typer.Argument(help="评价方案：方案名称或 .toml 文件路径。")],
+) -> None:
     """Print a profile's file, and its resolved settings if it extends another."""
     path = resolve_profile_path(name)
     prof = load_profile(path)
@@ -37,8 +39,8 @@ def profiles_show(name: Annotated[str, typer.Argument(help="Profile name or path
     out.print(f"# content hash: {prof.content_hash()}", markup=False)
 
 
-@profiles_app.command("validate")
-def profiles_validate(path: Annotated[Path, typer.Argument(help="A profile .toml file.")]) -> None:
+@profiles_app.command("validate", help="校验方案文件（无效时列出出错的字段，退出码 1）。")
+def profiles_validate(path: Annotated[Path, typer.Argument(help="方案的 .toml 文件。")]) -> None:
     """Validate a profile file (exit 1 with the offending fields if it is invalid)."""
     prof = load_profile(path if path.suffix == ".toml" else str(path))
     out.print(f"有效：{path}（{prof.meta.title}），内容哈希 {prof.content_hash()[:12]}")

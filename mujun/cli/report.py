@@ -45,23 +45,29 @@ def default_name(view: YearView, fmt: str, /, *, internal: bool, township: str |
     return Path(f"{view.year}年度亩均评价{what}_{state}{town}{suffix}")
 
 
-@app.command()
+@app.command(
+    short_help="为官员写出一个年度：公示名单或内部资料工作簿、区域报告或名单。",
+    help="为官员写出一个年度：公示名单或内部资料工作簿、区域报告或名单。CSV 供其他系统使用"
+    "（Excel 和 WPS 会把 CSV 中全为数字的信用代码显示成 9.13E+17）；给人看的请用 .xlsx，"
+    "其中信用代码是文本单元格。",
+)
 def export(
     year: YearOption,
-    fmt: Annotated[str, typer.Option("--format", help="xlsx, html, csv or parquet.")] = "xlsx",
+    fmt: Annotated[
+        str, typer.Option("--format", help="格式：xlsx、html、csv 或 parquet。")
+    ] = "xlsx",
     internal: Annotated[
         bool,
         typer.Option(
             "--internal/--public",
-            help="--public (default): the 公示 list, only the columns the profile declares "
-            "public. --internal: the 内部资料 workbook (scores, ranks, indicators, import "
-            "problems) or the full list (csv, parquet).",
+            help="--public（默认）：公示名单，只含方案规定可公开的列。--internal：内部资料"
+            "工作簿（得分、排名、指标、导入问题），或完整名单（csv、parquet）。",
         ),
     ] = False,
     township: Annotated[
-        str | None, typer.Option(help="Only this township (xlsx, csv, parquet; every sheet).")
+        str | None, typer.Option(help="只输出该乡镇（街道）（xlsx、csv、parquet；每个工作表）。")
     ] = None,
-    out_path: Annotated[Path | None, typer.Option("--out", help="File to write.")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="输出文件。")] = None,
     run: RunOption = None,
     state: StateOption = None,
     db: DbOption = None,
@@ -110,11 +116,11 @@ def export(
         )
 
 
-@app.command()
+@app.command(help="写出一家企业某年度的评价报告卡（HTML）。")
 def card(
     firm: FirmOption,
     year: YearOption,
-    out_path: Annotated[Path | None, typer.Option("--out", help="HTML file to write.")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="输出的 HTML 文件。")] = None,
     run: RunOption = None,
     state: StateOption = None,
     db: DbOption = None,

@@ -24,17 +24,17 @@ from mujun.profiles import load_profile
 from mujun.report import check_table_path, write_table
 
 
-@app.command()
+@app.command(help="对一个评价年度的企业评分并分类，结果写入 --out 文件。")
 def score(
-    profile: Annotated[str, typer.Option(help="Profile name or path to a .toml file.")],
-    facts: Annotated[Path, typer.Option(help="Canonical facts (.parquet, .csv or .xlsx).")],
-    year: Annotated[int, typer.Option(help="Evaluation year (reads the profile's data year).")],
-    out_path: Annotated[Path, typer.Option("--out", help="Result file (.parquet or .csv).")],
+    profile: Annotated[str, typer.Option(help="评价方案：方案名称或 .toml 文件路径。")],
+    facts: Annotated[Path, typer.Option(help="标准事实数据（.parquet、.csv 或 .xlsx）。")],
+    year: Annotated[int, typer.Option(help="评价年度（读取方案规定的数据年度）。")],
+    out_path: Annotated[Path, typer.Option("--out", help="结果文件（.parquet 或 .csv）。")],
     history: Annotated[
-        Path | None, typer.Option(help="Facts of earlier years (previous-year benchmarks).")
+        Path | None, typer.Option(help="往年的事实数据（用于以上年为基准的指标）。")
     ] = None,
     rejects: Annotated[
-        Path | None, typer.Option(help="Where to write rejected rows (default: beside --out).")
+        Path | None, typer.Option(help="被拒绝的行写到哪里（默认写在 --out 旁边）。")
     ] = None,
 ) -> None:
     """Score and classify the firms of one evaluation year."""
@@ -51,12 +51,12 @@ def score(
 
 
 # ---- demo ---- #
-@app.command()
+@app.command(help="用自带的示例县跑完整个流程，并打印各等级汇总。")
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")] = Path(
-        "mujun_out"
-    ),
-    profile: Annotated[str, typer.Option(help="Profile name or path.")] = "zhejiang_baseline",
+    out_dir: Annotated[Path, typer.Option("--out", help="存放输出的文件夹。")] = Path("mujun_out"),
+    profile: Annotated[
+        str, typer.Option(help="评价方案：方案名称或 .toml 文件路径。")
+    ] = "zhejiang_baseline",
 ) -> None:
     """Run the whole job on the bundled sample county and print the class summary."""
     prof = load_profile(profile)

@@ -15,17 +15,17 @@ from mujun.cli.options import DbOption
 from mujun.errors import MujunError
 from mujun.store import Store, default_db_path
 
-users_app = typer.Typer(help="Web app users: add, list.", no_args_is_help=True)
+users_app = typer.Typer(help="网页版用户：添加、列出。", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
 
-@app.command()
+@app.command(help="启动网页版（单进程；按 Ctrl+C 停止）。")
 def serve(
     db: DbOption = None,
-    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: the office LAN).")] = (
+    host: Annotated[str, typer.Option(help="监听地址（0.0.0.0：对办公室局域网开放）。")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    port: Annotated[int, typer.Option(help="端口。")] = 8000,
 ) -> None:
     """Start the web app over the database (one process; stop with Ctrl+C)."""
     import uvicorn  # noqa: PLC0415 - only this command needs the server
@@ -59,17 +59,20 @@ def _password() -> str:
     return str(first)
 
 
-@users_app.command("add")
+@users_app.command("add", help="添加网页版用户；密码在提示时输入（或从标准输入读取）。")
 def users_add(
-    name: Annotated[str, typer.Option(help="Login name.")],
-    admin: Annotated[bool, typer.Option("--admin", help="Make an administrator.")] = False,
+    name: Annotated[str, typer.Option(help="登录名。")],
+    admin: Annotated[bool, typer.Option("--admin", help="设为管理员。")] = False,
     role: Annotated[
-        str, typer.Option(help="analyst (分析员), viewer (领导/查看), auditor (审计) or admin.")
+        str,
+        typer.Option(
+            help="角色：analyst（分析员）、viewer（领导/查看）、auditor（审计）或 admin（管理员）。"
+        ),
     ] = "analyst",
     county: Annotated[
-        list[str] | None, typer.Option(help="A county the user works on (repeat; * = all).")
+        list[str] | None, typer.Option(help="该用户负责的县（区）（可重复；* 表示全部）。")
     ] = None,
-    display_name: Annotated[str | None, typer.Option(help="Full name shown in the app.")] = None,
+    display_name: Annotated[str | None, typer.Option(help="在网页中显示的姓名。")] = None,
     db: DbOption = None,
 ) -> None:
     """Create a web app user; the password is asked (or read from standard input)."""
@@ -92,7 +95,7 @@ def users_add(
     )
 
 
-@users_app.command("list")
+@users_app.command("list", help="列出网页版用户。")
 def users_list(db: DbOption = None) -> None:
     """List the web app's users."""
     from mujun.web.users import ROLES, list_users  # noqa: PLC0415

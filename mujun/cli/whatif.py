@@ -25,7 +25,8 @@ Show = Callable[[pl.DataFrame, str], None]
 _WORKBOOK_ONLY = {"迁移明细"}
 """Tables too long for a terminal (per township and cohort)."""
 _SETS = typer.Option(
-    "--set", help="key.path=value, e.g. weights.above.tax_per_mu=40 or scoring.cap=1.5 (repeat)."
+    "--set",
+    help="改动的规则 key.path=value，如 weights.above.tax_per_mu=40 或 scoring.cap=1.5（可重复）。",
 )
 
 
@@ -69,17 +70,17 @@ def _show(outcome: Outcome, show: Show, console: Console) -> None:
 def register(app: typer.Typer, *, show: Show, console: Console) -> None:
     """Add the what-if commands to ``app``."""
 
-    @app.command("whatif")
+    @app.command("whatif", help="在改动后的规则下重新评价已发布的年度；显示谁变档、花费多少。")
     def whatif_cmd(
-        year: Annotated[int, typer.Option(help="A published evaluation year.")],
-        profile: Annotated[str, typer.Option(help="Profile name or path (the variant's base).")],
+        year: Annotated[int, typer.Option(help="已发布的评价年度。")],
+        profile: Annotated[
+            str, typer.Option(help="作为测算基础的评价方案：方案名称或 .toml 文件路径。")
+        ],
         sets: Annotated[list[str] | None, _SETS] = None,
-        patch: Annotated[
-            Path | None, typer.Option(help="A TOML patch merged into the profile.")
-        ] = None,
-        projects: Annotated[Path | None, typer.Option(help="Projects (subsidies).")] = None,
-        inputs: Annotated[Path | None, typer.Option(help="Per-firm lever inputs.")] = None,
-        averages: Annotated[Path | None, typer.Option(help="Industry averages.")] = None,
+        patch: Annotated[Path | None, typer.Option(help="合并进方案的 TOML 补丁文件。")] = None,
+        projects: Annotated[Path | None, typer.Option(help="项目清单（奖补）。")] = None,
+        inputs: Annotated[Path | None, typer.Option(help="逐企业的政策补充数据。")] = None,
+        averages: Annotated[Path | None, typer.Option(help="行业平均值。")] = None,
         out: OutFolder = None,
         db: DbOption = None,
     ) -> None:
@@ -89,10 +90,10 @@ def register(app: typer.Typer, *, show: Show, console: Console) -> None:
         tables = {"projects": projects, "inputs": inputs, "averages": averages}
         _show(_execute(db, out, "whatif", year, profiles=[entry], tables=tables), show, console)
 
-    @app.command("compare-methods")
+    @app.command("compare-methods", help="用多个方案对已发布年度的数据评分；显示结果的一致程度。")
     def compare_methods_cmd(
-        year: Annotated[int, typer.Option(help="A published evaluation year.")],
-        profiles: Annotated[str, typer.Option(help="Profile names or paths, comma separated.")],
+        year: Annotated[int, typer.Option(help="已发布的评价年度。")],
+        profiles: Annotated[str, typer.Option(help="多个评价方案（名称或路径），用逗号分隔。")],
         out: OutFolder = None,
         db: DbOption = None,
     ) -> None:
@@ -103,13 +104,15 @@ def register(app: typer.Typer, *, show: Show, console: Console) -> None:
         entries = [profile_entry(load_profile(n), source=n, sets=[], patch=None) for n in names]
         _show(_execute(db, out, "compare-methods", year, profiles=entries), show, console)
 
-    @app.command("sensitivity")
+    @app.command(
+        "sensitivity", help="每个权重上下调整若干分时，有多少企业变档（每次调整运行一次）。"
+    )
     def sensitivity_cmd(
-        year: Annotated[int, typer.Option(help="A published evaluation year.")],
-        profile: Annotated[str, typer.Option(help="Profile name or path.")],
-        points: Annotated[float, typer.Option(help="Weight shift in points, both ways.")] = 5.0,
+        year: Annotated[int, typer.Option(help="已发布的评价年度。")],
+        profile: Annotated[str, typer.Option(help="评价方案：方案名称或 .toml 文件路径。")],
+        points: Annotated[float, typer.Option(help="权重上下各调整的分数。")] = 5.0,
         cohort: Annotated[
-            list[str] | None, typer.Option(help="Shift only this cohort's weights (repeat).")
+            list[str] | None, typer.Option(help="只调整该企业组的权重（可重复）。")
         ] = None,
         sets: Annotated[list[str] | None, _SETS] = None,
         out: OutFolder = None,
@@ -129,12 +132,12 @@ def register(app: typer.Typer, *, show: Show, console: Console) -> None:
                            cohorts=cohort)  # fmt: skip
         _show(outcome, show, console)
 
-    @app.command("rerun")
+    @app.command("rerun", help="按测算清单重新运行一次测算，并核对输出是否逐字节相同。")
     def rerun_cmd(
-        manifest: Annotated[Path, typer.Argument(help="A manifest.json written by a what-if.")],
+        manifest: Annotated[Path, typer.Argument(help="测算写出的 manifest.json。")],
         out: OutFolder = None,
         db: Annotated[
-            Path | None, typer.Option("--db", help="Database (default: the manifest's).")
+            Path | None, typer.Option("--db", help="数据库（默认为测算清单所记的数据库）。")
         ] = None,
     ) -> None:
         """Run a what-if again from its manifest and check the outputs are byte-identical."""
