@@ -34,9 +34,9 @@ def profiles_show(
     prof = load_profile(path)
     out.print(path.read_text(encoding="utf-8"), markup=False, highlight=False)
     if "extends" in tomllib.loads(path.read_text(encoding="utf-8")):
-        out.print("\n# ---- resolved (after extends) ---- #", markup=False)
+        out.print("\n# ---- 合并后的完整设置 / resolved (after extends) ---- #", markup=False)
         out.print_json(data=prof.model_dump(mode="json"))
-    out.print(f"# content hash: {prof.content_hash()}", markup=False)
+    out.print(f"# 内容哈希 / content hash: {prof.content_hash()}", markup=False)
 
 
 @profiles_app.command("validate", help="校验方案文件（无效时列出出错的字段，退出码 1）。")
