@@ -18,7 +18,7 @@ from mujun.profiles.loader import resolve_profile_path
 @profiles_app.command("list", help="列出随 mujun 提供的评价方案。")
 def profiles_list() -> None:
     """List the shipped profiles."""
-    table = Table("name", "title", "region", "file")
+    table = Table("方案名称", "标题", "地区", "文件")
     for name, path in available_profiles().items():
         prof = load_profile(path)
         table.add_row(name, prof.meta.title, prof.meta.region, str(path))
