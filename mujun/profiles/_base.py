@@ -28,7 +28,7 @@ class Strict(BaseModel):
 
 def _check_id(value: str, what: str) -> str:
     if not _ID.match(value) or "__" in value:
-        msg = f"{what} {value!r} must be lower_snake_case letters, digits and single underscores"
+        msg = f"{what} {value!r} 只能由小写字母、数字和单个下划线组成（lower_snake_case）"
         raise ValueError(msg)
     return value
 
@@ -53,11 +53,11 @@ def expand_divisions(specs: tuple[str, ...]) -> tuple[str, ...]:
             raise ValueError(msg)
         lo_text, hi_text = m.group(1), m.group(2) or m.group(1)
         if len(lo_text) != len(hi_text):
-            msg = f"industry code range {spec!r} must join codes of the same length"
+            msg = f"行业代码范围 {spec!r} 两端的代码位数须相同"
             raise ValueError(msg)
         lo, hi, width = int(lo_text), int(hi_text), len(lo_text)
         if hi < lo:
-            msg = f"industry code range {spec!r} runs backwards"
+            msg = f"行业代码范围 {spec!r} 前大后小（方向反了）"
             raise ValueError(msg)
         out.extend(f"{d:0{width}d}" for d in range(lo, hi + 1))
     return tuple(dict.fromkeys(out))
@@ -66,7 +66,7 @@ def expand_divisions(specs: tuple[str, ...]) -> tuple[str, ...]:
 def _pool_columns(value: tuple[str, ...]) -> tuple[str, ...]:
     bad = [c for c in value if c not in POOL_COLUMNS]
     if bad:
-        msg = f"{bad} cannot group or rank firms; use any of {sorted(POOL_COLUMNS)}"
+        msg = f"{bad} 不能用于企业分组或排名；可用：{sorted(POOL_COLUMNS)}"
         raise ValueError(msg)
     return value
 
@@ -111,17 +111,17 @@ class Condition(Strict):
             self.industry_in is not None,
         ]
         if sum(kinds) != 1:
-            msg = "give exactly one of `flag`, `measure`+`op`+`value`, or `industry_in`"
+            msg = "`flag`、`measure`+`op`+`value`、`industry_in` 三者须且只能给出其一"
             raise ValueError(msg)
         if self.flag is not None and self.flag not in FLAG_MEASURES:
-            msg = f"unknown flag {self.flag!r}; use one of {sorted(FLAG_MEASURES)}"
+            msg = f"未知的标志 {self.flag!r}；可用：{sorted(FLAG_MEASURES)}"
             raise ValueError(msg)
         if kinds[1]:
             if self.measure is None or self.op is None or self.value is None:
-                msg = "`measure`, `op` and `value` must be given together"
+                msg = "`measure`、`op` 和 `value` 须一起给出"
                 raise ValueError(msg)
             if self.measure not in NUMERIC_MEASURES:
-                msg = f"unknown measure {self.measure!r}; use one of {sorted(NUMERIC_MEASURES)}"
+                msg = f"未知的指标 {self.measure!r}；可用：{sorted(NUMERIC_MEASURES)}"
                 raise ValueError(msg)
         if self.industry_in is not None:
             expand_divisions(self.industry_in)

@@ -47,7 +47,7 @@ class Period(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.start is not None and self.end is not None and self.end < self.start:
-            msg = f"period ends ({self.end}) before it starts ({self.start})"
+            msg = f"期限的结束日（{self.end}）早于开始日（{self.start}）"
             raise ValueError(msg)
         return self
 
@@ -81,11 +81,11 @@ class RenovationSubsidy(Strict):
     def _bands(self) -> Self:
         for label, rises in self.rate_uplift.items():
             if len(rises) != len(self.bands):
-                msg = f"rate_uplift.{label} needs one value per band ({len(self.bands)})"
+                msg = f"rate_uplift.{label} 须为每个档次各给一个值（共 {len(self.bands)} 档）"
                 raise ValueError(msg)
         lows = [b.min_wan for b in self.bands]
         if lows != sorted(lows):
-            msg = "bands must be listed from the lowest investment up"
+            msg = "bands 须按投资额从低到高排列"
             raise ValueError(msg)
         return self
 
@@ -153,13 +153,13 @@ class Surcharge(Strict):
     def _resource(self) -> Self:
         quantity, units, _ = RESOURCES[self.resource]
         if self.quantity != quantity:
-            msg = f"a {self.resource} surcharge is charged on {quantity!r}, not {self.quantity!r}"
+            msg = f"{self.resource} 的差别化加价按 {quantity!r} 计收，不是 {self.quantity!r}"
             raise ValueError(msg)
         if self.unit not in units:
-            msg = f"a {self.resource} surcharge's unit must be one of {list(units)}"
+            msg = f"{self.resource} 差别化加价的单位须为以下之一：{list(units)}"
             raise ValueError(msg)
         if self.basis == "carbon_grade" and any(len(r) != 1 for r in self.by_class.values()):
-            msg = "a surcharge by carbon grade has one rate per grade (the year's grade)"
+            msg = "按碳效等级加价时每个等级只能有一个价格（取当年等级）"
             raise ValueError(msg)
         return self
 
@@ -226,10 +226,10 @@ class Eligibility(Strict):
     @model_validator(mode="after")
     def _one_way(self) -> Self:
         if self.paths and (self.classes or self.min_land_mu is not None):
-            msg = "give `classes`/`min_land_mu` or `paths`, not both"
+            msg = "给出 `classes`/`min_land_mu` 或 `paths`，不能两者都给"
             raise ValueError(msg)
         if not self.paths and not self.classes:
-            msg = "give `classes` (and optionally `min_land_mu`) or `paths`"
+            msg = "须给出 `classes`（可另给 `min_land_mu`）或 `paths`"
             raise ValueError(msg)
         return self
 
@@ -278,7 +278,7 @@ class StandardLandRow(Strict):
         if self.industry != "*":
             expand_divisions((self.industry,))
         if self.min_tax_per_mu is None and self.min_va_per_mu is None:
-            msg = f"standard-land row {self.industry} gives no limit"
+            msg = f"标准地指标行 {self.industry} 没有给出任何限值"
             raise ValueError(msg)
         return self
 

@@ -130,7 +130,7 @@ class Threshold(Strict):
         if self.industry != "*":
             expand_divisions((self.industry,))
         if not self.limits():
-            msg = f"guide row {self.county}/{self.industry}/{self.size} gives no limit"
+            msg = f"指南表行 {self.county}/{self.industry}/{self.size} 没有给出任何限值"
             raise ValueError(msg)
         return self
 
@@ -166,7 +166,7 @@ def guide_path(name: str) -> Path:
         if path.is_file():
             return path
     looked = [str(d / GUIDES_DIR_NAME) for d in dirs]
-    msg = f"guide table {name!r} not found: no {name}.csv in {looked}"
+    msg = f"找不到指南表 {name!r}：以下目录中都没有 {name}.csv：{looked}"
     raise ValueError(msg)
 
 
@@ -179,7 +179,7 @@ def read_guide(name: str) -> list[dict[str, Any]]:
             for row in csv.DictReader(f)
         ]
     if not rows:
-        msg = f"guide table {path} has no rows"
+        msg = f"指南表 {path} 没有数据行"
         raise ValueError(msg)
     return rows
 
@@ -233,7 +233,7 @@ class FirmList(_ListRule):
     @model_validator(mode="after")
     def _something(self) -> Self:
         if not (self.classes or self.any_of or self.honours or self.all_of):
-            msg = "a firm list needs `classes`, `any_of`, `honours` or `all_of`"
+            msg = "企业名单须给出 `classes`、`any_of`、`honours` 或 `all_of`"
             raise ValueError(msg)
         return self
 

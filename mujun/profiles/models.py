@@ -47,7 +47,7 @@ class ClassRule(Strict):
     @model_validator(mode="after")
     def _reach(self) -> Self:
         if self.reaches_ungraded and self.kind != "set":
-            msg = "`reaches_ungraded` needs kind = 'set' (an ungraded firm has no class to bound)"
+            msg = "`reaches_ungraded` 要求 kind = 'set'（不分档的企业没有可限定的等级）"
             raise ValueError(msg)
         return self
 
@@ -146,7 +146,7 @@ class Indicator(Strict):
     def _known_measures(self) -> Self:
         for part in (self.numerator, self.denominator):
             if part is not None and part not in NUMERIC_MEASURES:
-                msg = f"unknown measure {part!r}; use one of {sorted(NUMERIC_MEASURES)}"
+                msg = f"未知的指标 {part!r}；可用：{sorted(NUMERIC_MEASURES)}"
                 raise ValueError(msg)
         return self
 
@@ -270,30 +270,30 @@ class Classification(Strict):
     def _consistent(self) -> Self:
         labels = self.labels
         if len(set(labels)) != len(labels):
-            msg = f"class labels must be unique, got {list(labels)}"
+            msg = f"等级标签不能重复，现为 {list(labels)}"
             raise ValueError(msg)
         if self.method == "quota":
             if set(self.quotas) != set(labels):
-                msg = f"`quotas` must give a share for each class {list(labels)}"
+                msg = f"`quotas` 须为每个等级 {list(labels)} 给出比例"
                 raise ValueError(msg)
             if abs(sum(self.quotas.values()) - 1) > 1e-9:
-                msg = f"`quotas` must sum to 1, got {sum(self.quotas.values()):.6g}"
+                msg = f"`quotas` 之和须为 1，现为 {sum(self.quotas.values()):.6g}"
                 raise ValueError(msg)
         if self.method == "threshold":
             if set(self.thresholds) != set(labels[:-1]):
-                msg = f"`thresholds` must give a minimum total for each of {list(labels[:-1])}"
+                msg = f"`thresholds` 须为 {list(labels[:-1])} 各给出最低总分"
                 raise ValueError(msg)
             values = [self.thresholds[c] for c in labels[:-1]]
             if values != sorted(values, reverse=True):
-                msg = "`thresholds` must fall from the best class to the worst"
+                msg = "`thresholds` 须从最好的等级到最差的等级依次降低"
                 raise ValueError(msg)
         bad = sorted(set(self.bounds) - set(labels))
         if bad:
-            msg = f"`bounds` names unknown classes {bad}"
+            msg = f"`bounds` 中有未知的等级 {bad}"
             raise ValueError(msg)
         specials = {self.data_problem_label, self.out_of_scope_label}
         if specials & set(labels):
-            msg = "`data_problem_label` and `out_of_scope_label` must differ from class labels"
+            msg = "`data_problem_label` 和 `out_of_scope_label` 不能与等级标签相同"
             raise ValueError(msg)
         return self
 
@@ -375,10 +375,10 @@ class Publication(Strict):
     def _name_and_class(self) -> Self:
         missing = [c for c in ("name", "class_label") if c not in self.columns]
         if missing:
-            msg = f"publication.columns must include {missing} (a list must name firm and class)"
+            msg = f"publication.columns 须包含 {missing}（名单须写明企业和等级）"
             raise ValueError(msg)
         if len(set(self.columns)) != len(self.columns):
-            msg = "publication.columns lists a column twice"
+            msg = "publication.columns 中有重复的列"
             raise ValueError(msg)
         return self
 

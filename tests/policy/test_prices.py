@@ -78,9 +78,9 @@ def test_surcharge_by_carbon_grade(lishui: tuple[Path, Path]) -> None:
     ("rule", "reason"),
     [
         ({"resource": "water", "quantity": "electricity_kwh", "unit": "元/吨"}, "water_t"),
-        ({"resource": "gas", "quantity": "gas_m3", "unit": "元/千瓦时"}, "unit must be"),
+        ({"resource": "gas", "quantity": "gas_m3", "unit": "元/千瓦时"}, "单位须为以下之一"),
         ({"resource": "electricity", "quantity": "electricity_kwh", "unit": "元/千瓦时",
-          "basis": "carbon_grade", "by_class": {"5": [0.1, 0.2]}}, "one rate per grade"),
+          "basis": "carbon_grade", "by_class": {"5": [0.1, 0.2]}}, "每个等级只能有一个价格"),
     ],
 )  # fmt: skip
 def test_a_surcharge_names_its_resource_quantity_and_unit(rule: dict, reason: str) -> None:

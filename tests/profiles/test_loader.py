@@ -92,15 +92,15 @@ def test_unknown_profile_lists_available() -> None:
 @pytest.mark.parametrize(
     ("patch", "fragment"),
     [
-        ({"classification": {"quotas": {"A": 0.5, "B": 0.4, "C": 0.35, "D": 0.05}}}, "sum to 1"),
+        ({"classification": {"quotas": {"A": 0.5, "B": 0.4, "C": 0.35, "D": 0.05}}}, "之和须为 1"),
         (
             {"classification": {"method": "threshold", "thresholds": {"A": 50, "B": 80, "C": 60}}},
-            "fall from the best",
+            "从最好的等级到最差的等级依次降低",
         ),
         ({"cohorts": {"all": {"weights": {"nope": 5}}}}, "unknown indicators"),
         (
             {"indicators": {"x": {"label": "x", "numerator": "taxes", "unit": "u"}}},
-            "unknown measure",
+            "未知的指标",
         ),
         ({"benchmark": {"method": "fixed"}}, "must be a positive number"),
         (
@@ -145,11 +145,11 @@ def test_unknown_profile_lists_available() -> None:
                     }
                 ]
             },
-            "exactly one",
+            "须且只能给出其一",
         ),
-        ({"scope": {"industry_in": ["43-13"]}}, "backwards"),
-        ({"classification": {"pool": ["province"]}}, "cannot group or rank"),
-        ({"benchmark": {"group_by": ["colour"]}}, "cannot group or rank"),
+        ({"scope": {"industry_in": ["43-13"]}}, "方向反了"),
+        ({"classification": {"pool": ["province"]}}, "不能用于企业分组或排名"),
+        ({"benchmark": {"group_by": ["colour"]}}, "不能用于企业分组或排名"),
     ],
 )
 def test_cross_field_rules(patch: dict[str, object], fragment: str) -> None:
