@@ -85,10 +85,9 @@ def score(
             )
         if previous is None or previous.select(pl.len()).collect().item() == 0:
             msg = (
-                f"The profile {profile.meta.name!r} sets benchmarks from last year's pool, but no "
-                f"facts of {data_year - 1} were given.\nHint: pass last year's facts as history "
-                "(`mujun score --history FILE`); `mujun run` reads them from the store, so store "
-                "that year first (`mujun run --facts FILE`)."
+                f"方案 {profile.meta.name!r} 以上一年度的评价企业为基准，但没有 {data_year - 1} "
+                "年的事实数据。\n提示：用 `mujun score --history FILE` 给出上一年度数据；"
+                "`mujun run` 从数据库读取，请先存入该年度（`mujun run --facts FILE`）。"
             )
             raise DataError(msg)
     out = (
@@ -160,15 +159,15 @@ def check_rows(lf: pl.LazyFrame, *, data_year: int, evaluation_year: int) -> Non
     )
     if rows == 0:
         msg = (
-            f"No facts for data year {data_year} (evaluation year {evaluation_year}).\n"
-            "Hint: check --year and the facts' `year` column; the profile's "
-            "data_year_offset says which data year an evaluation reads."
+            f"数据年度 {data_year}（评价年度 {evaluation_year}）没有事实数据。\n"
+            "提示：检查 --year 和事实数据的 year 列；方案的 data_year_offset 决定评价年度读取哪个"
+            "数据年度。"
         )
         raise DataError(msg)
     if blank:
         msg = (
-            f"{blank} row(s) of data year {data_year} have no USCC.\n"
-            "Hint: every firm needs its 18-character 统一社会信用代码."
+            f"数据年度 {data_year} 有 {blank} 行没有统一社会信用代码。\n"
+            "提示：每家企业都需要 18 位统一社会信用代码。"
         )
         raise DataError(msg)
     dupes = 0 if hashed == rows else duplicate_rows(lf)
@@ -180,9 +179,9 @@ def check_rows(lf: pl.LazyFrame, *, data_year: int, evaluation_year: int) -> Non
             .to_list()
         )
         msg = (
-            f"{dupes} repeated firm row(s) in data year {data_year}, e.g. "
-            f"{', '.join(examples)}.\nHint: merge each firm into one row per year "
-            "(`mujun import` reports such conflicts)."
+            f"数据年度 {data_year} 有 {dupes} 行重复的企业，例如 "
+            f"{'、'.join(examples)}。\n"
+            "提示：每家企业每年合并为一行（`mujun import` 会报告此类冲突）。"
         )
         raise DataError(msg)
 

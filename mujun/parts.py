@@ -81,9 +81,8 @@ def _keys(profile: Profile) -> tuple[str, ...]:
     keys = independent_columns(profile)
     if not keys:
         msg = (
-            f"The profile {profile.meta.name!r} compares firms across the whole region (no "
-            f"column among {', '.join(_SPLITTABLE)} is in every benchmark group and pool), so "
-            "it cannot be scored in parts.\nHint: score it in one piece with `score`."
+            f"方案 {profile.meta.name!r} 在全区域范围内比较企业（{'、'.join(_SPLITTABLE)} 都不在"
+            "每个基准组和排名范围中），不能分片评价。\n提示：用 `score` 一次评价全部企业。"
         )
         raise DataError(msg)
     return keys
@@ -91,7 +90,7 @@ def _keys(profile: Profile) -> tuple[str, ...]:
 
 def _refuse_existing(folder: Path) -> None:
     if folder.exists():
-        msg = f"{folder} already exists.\nHint: choose a new folder; results are never replaced."
+        msg = f"{folder} 已存在。\n提示：换一个新文件夹；已有结果不会被覆盖。"
         raise DataError(msg)
 
 
@@ -130,7 +129,7 @@ def score_in_parts(
     if isinstance(source, Path):
         paths = sorted(source.rglob("*.parquet"))
         if not paths:
-            msg = f"{source} holds no Parquet files.\nHint: write it with `partition_facts`."
+            msg = f"{source} 中没有 Parquet 文件。\n提示：先用 `partition_facts` 写出。"
             raise DataError(msg)
         facts = pl.scan_parquet(paths, hive_partitioning=False, include_file_paths=_FILE)
         facts = facts.filter(in_year)

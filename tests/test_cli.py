@@ -126,7 +126,7 @@ def test_profiles_list_and_show() -> None:
                 "--out",
                 "o.csv",
             ],
-            "No facts for data year 2030",
+            "数据年度 2030",
         ),
         (
             [

@@ -56,12 +56,12 @@ def test_missing_required_columns_listed_at_once() -> None:
 
 def test_duplicate_firm_is_refused() -> None:
     frame = pl.concat([facts(2), facts(1)])
-    with pytest.raises(DataError, match="1 repeated firm row"):
+    with pytest.raises(DataError, match="有 1 行重复的企业"):
         score(frame, profile=BASELINE, year=2024)
 
 
 def test_wrong_year_is_refused_with_hint() -> None:
-    with pytest.raises(DataError, match="No facts for data year 2030"):
+    with pytest.raises(DataError, match="数据年度 2030（评价年度 2031）没有事实数据"):
         score(facts(3), profile=BASELINE, year=2031)
 
 
@@ -285,14 +285,14 @@ def test_duplicates_counted_exactly_when_hashes_collide(monkeypatch: pytest.Monk
     frame = make_facts(30, seed=4)
     twice = pl.concat([frame, frame.head(3), frame.head(1)])
     _colliding_hash(monkeypatch)
-    with pytest.raises(DataError, match="4 repeated firm row"):
+    with pytest.raises(DataError, match="有 4 行重复的企业"):
         score(twice, profile=BASELINE, year=2024)
 
 
 def test_duplicates_counted_exactly() -> None:
     frame = make_facts(30, seed=4)
     twice = pl.concat([frame, frame.head(3), frame.head(1)])
-    with pytest.raises(DataError, match="4 repeated firm row") as info:
+    with pytest.raises(DataError, match="有 4 行重复的企业") as info:
         score(twice, profile=BASELINE, year=2024)
     assert frame["uscc"][0] in str(info.value)
 

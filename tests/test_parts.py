@@ -52,14 +52,14 @@ def test_previous_year_benchmarks_in_parts(region: Path, tmp_path: Path) -> None
 def test_region_wide_profile_is_refused(region: Path, tmp_path: Path) -> None:
     profile = load_profile("jingde_2022")
     assert independent_columns(profile) == ()
-    with pytest.raises(DataError, match="cannot be scored in parts"):
+    with pytest.raises(DataError, match="不能分片评价"):
         score_in_parts(pl.scan_parquet(region), tmp_path / "out", profile=profile, year=2024)
 
 
 def test_existing_folder_is_not_replaced(region: Path, tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "keep.txt").write_text("x")
-    with pytest.raises(DataError, match="already exists"):
+    with pytest.raises(DataError, match="已存在"):
         score_in_parts(
             pl.scan_parquet(region), tmp_path / "out", profile=load_profile("tiantai"), year=2024
         )
@@ -69,7 +69,7 @@ def test_existing_folder_is_not_replaced(region: Path, tmp_path: Path) -> None:
 def test_a_firm_in_two_counties_is_refused(region: Path, tmp_path: Path) -> None:
     facts = pl.read_parquet(region)
     twice = pl.concat([facts, facts.head(1).with_columns(pl.lit("另一县").alias("county"))])
-    with pytest.raises(DataError, match="repeated firm"):
+    with pytest.raises(DataError, match="行重复的企业"):
         score_in_parts(
             twice.lazy(), tmp_path / "out", profile=load_profile("zhejiang_baseline"), year=2024
         )
@@ -133,7 +133,7 @@ def test_partitioned_folder_keeps_missing_counties_and_refuses_twice(
     parts = score_in_parts(folder, tmp_path / "out", profile=profile, year=2024, part_rows=700)
     got = pl.read_parquet(parts.folder / "*.parquet").sort("uscc")
     assert_frame_equal(got, whole.sort("uscc"))
-    with pytest.raises(DataError, match="already exists"):
+    with pytest.raises(DataError, match="已存在"):
         partition_facts(facts.lazy(), folder, profile=profile, year=2024)
 
 
@@ -142,13 +142,13 @@ def test_partitioned_folder_is_checked_like_a_frame(region: Path, tmp_path: Path
     facts = pl.read_parquet(region)
     twice = pl.concat([facts, facts.head(1).with_columns(pl.lit("另一县").alias("county"))])
     folder = partition_facts(twice.lazy(), tmp_path / "facts", profile=profile, year=2024)
-    with pytest.raises(DataError, match="repeated firm"):
+    with pytest.raises(DataError, match="行重复的企业"):
         score_in_parts(folder, tmp_path / "out", profile=profile, year=2024)
     assert not (tmp_path / "out").exists()
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DataError, match="holds no Parquet files"):
+    with pytest.raises(DataError, match="没有 Parquet 文件"):
         score_in_parts(tmp_path / "empty", tmp_path / "out", profile=profile, year=2024)
-    with pytest.raises(DataError, match="cannot be scored in parts"):
+    with pytest.raises(DataError, match="不能分片评价"):
         partition_facts(
             facts.lazy(), tmp_path / "f2", profile=load_profile("jingde_2022"), year=2024
         )

@@ -40,7 +40,7 @@ def test_yearly_cycle_through_the_cli(tmp_path: Path) -> None:
             db,
         ],
     )
-    assert refused.exit_code != 0 and "last year" in str(refused.exception)
+    assert refused.exit_code != 0 and "上一年度" in str(refused.exception)
     assert "已存为内部审核稿：运行 1" in _ok(
         "run",
         "--year",
@@ -112,7 +112,7 @@ def test_run_without_facts_or_previous_year_explains(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code != 0
-    assert "last year" in str(result.exception)
+    assert "上一年度" in str(result.exception)
 
 
 def test_compare_and_streak(tmp_path: Path) -> None:
