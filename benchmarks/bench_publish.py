@@ -24,7 +24,8 @@ import xlsxwriter
 
 from mujun import load_profile, score
 from mujun.report.html import firm_card, region_report
-from mujun.report.publication import class_list, details, load_year, publication_workbook, summary
+from mujun.report.internal import internal_workbook
+from mujun.report.publication import class_list, details, load_year, summary
 from mujun.store import Store, publish, save_facts, save_run
 from mujun.testing import make_facts
 
@@ -77,7 +78,7 @@ def main() -> None:
             view = load_year(store, 2024)
             firm = view.results.get_column("uscc")[0]
             ours, our_runs = median_time(
-                lambda: publication_workbook(view, folder / "book.xlsx"), args.repeat
+                lambda: internal_workbook(view, folder / "book.xlsx"), args.repeat
             )
             base, base_runs = median_time(
                 lambda: polars_baseline(view, folder / "base.xlsx"), args.repeat

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -129,3 +129,21 @@ class Condition(Strict):
 
 
 Conditions = tuple[Condition, ...]
+
+
+_REPLACED_WHOLE = frozenset({"quotas", "thresholds", "bounds"})
+
+
+def merge_tables(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``over`` into a copy of ``base``: tables recursively, other values replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        if (
+            isinstance(value, dict)
+            and isinstance(out.get(key), dict)
+            and key not in _REPLACED_WHOLE
+        ):
+            out[key] = merge_tables(out[key], value)
+        else:
+            out[key] = value
+    return out

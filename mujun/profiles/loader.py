@@ -17,11 +17,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from mujun.errors import ProfileError
+from mujun.profiles._base import merge_tables
 from mujun.profiles.models import Profile
 
 PROFILE_PATH_ENV = "MUJUN_PROFILE_PATH"
 _MAX_EXTENDS_DEPTH = 8
-_REPLACED_WHOLE = frozenset({"quotas", "thresholds", "bounds"})
 
 
 def profile_dirs() -> list[Path]:
@@ -107,21 +107,6 @@ def _read_merged(path: Path, *, chain: tuple[Path, ...]) -> dict[str, Any]:
     base_path = resolve_profile_path(base_name, relative_to=path.parent)
     base = _read_merged(base_path, chain=(*chain, resolved))
     return merge_tables(base, raw)
-
-
-def merge_tables(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``over`` into a copy of ``base``: tables recursively, other values replaced."""
-    out = dict(base)
-    for key, value in over.items():
-        if (
-            isinstance(value, dict)
-            and isinstance(out.get(key), dict)
-            and key not in _REPLACED_WHOLE
-        ):
-            out[key] = merge_tables(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def _describe(err: Any) -> str:

@@ -24,6 +24,7 @@ from mujun.profiles._base import (
     Share,
     Strict,
     _check_id,
+    merge_tables,
 )
 from mujun.profiles.levers import Levers, Period, Target
 from mujun.schema import NUMERIC_MEASURES
@@ -512,8 +513,6 @@ class Profile(Strict):
             if {"by_year", "meta", "period"} & set(over)
         ]
         if self.by_year and not problems:
-            from mujun.profiles.loader import merge_tables  # noqa: PLC0415 - loader imports us
-
             base = self.model_dump(mode="json", exclude_none=True, exclude={"by_year"})
             for year, over in sorted(self.by_year.items()):
                 try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
@@ -267,12 +266,3 @@ def details(view: YearView, /) -> pl.DataFrame:
             "class_label": "等级",
         }
     )
-
-
-def publication_workbook(
-    view: YearView, path: str | Path, /, *, township: str | None = None
-) -> Path:
-    """The internal workbook (内部资料): `mujun.report.internal.internal_workbook`."""
-    from mujun.report.internal import internal_workbook  # noqa: PLC0415 - it builds on this module
-
-    return internal_workbook(view, path, township=township)

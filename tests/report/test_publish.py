@@ -15,7 +15,8 @@ from mujun import load_profile, score
 from mujun import store as mstore
 from mujun.report.class_list import defuse_formulas
 from mujun.report.html import firm_card, region_report, safe_filename
-from mujun.report.publication import load_year, publication_workbook
+from mujun.report.internal import internal_workbook
+from mujun.report.publication import load_year
 from mujun.report.workbook import write_workbook
 from mujun.testing import make_facts
 
@@ -58,7 +59,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_workbook_sheets_headers_formats_and_formula_escaping(db: Path, tmp_path: Path) -> None:
     with mstore.Store.open(db, read_only=True) as s:
-        path = publication_workbook(load_year(s, 2024), tmp_path / "book.xlsx")
+        path = internal_workbook(load_year(s, 2024), tmp_path / "book.xlsx")
     book = openpyxl.load_workbook(path)
     assert book.sheetnames[0] == "公示名单" and book.sheetnames[-5:] == [
         "汇总",

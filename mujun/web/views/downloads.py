@@ -24,8 +24,9 @@ from starlette.routing import Route
 
 from mujun.report import write_table
 from mujun.report.html import region_report, safe_filename
+from mujun.report.internal import internal_workbook
 from mujun.report.public_list import public_workbook
-from mujun.report.publication import LIST_HEADERS, YearView, class_list, publication_workbook
+from mujun.report.publication import LIST_HEADERS, YearView, class_list
 from mujun.store import Store
 from mujun.web import ops, tables
 from mujun.web import permissions as perm
@@ -43,7 +44,7 @@ def _report(view: YearView, path: Path, store: Store, township: str | None) -> P
 
 KINDS: dict[str, tuple[str, str, Callable[[YearView, Path, Store, str | None], Path]]] = {
     "public": ("公示名单工作簿", "xlsx", lambda v, p, s, t: public_workbook(v, p, township=t)),
-    "internal": ("内部工作簿", "xlsx", lambda v, p, s, t: publication_workbook(v, p, township=t)),
+    "internal": ("内部工作簿", "xlsx", lambda v, p, s, t: internal_workbook(v, p, township=t)),
     "report": ("分析报告（网页）", "html", _report),
     "csv": ("名单 CSV", "csv", _csv),
 }
