@@ -166,7 +166,7 @@ def test_benchmark_grouped_by_industry_ignores_unranked_firms() -> None:
 def test_previous_year_benchmark_needs_history() -> None:
     profile = build_profile({"benchmark": {"year": "previous", "k": 2.0}})
     current = facts(2, tax_wan=[100.0, 200.0], value_added_wan=1.0)
-    with pytest.raises(DataError, match="last year"):
+    with pytest.raises(DataError, match="上一年度"):
         score(current, profile=profile, year=2024)
     history = facts(2, tax_wan=[50.0, 150.0], value_added_wan=1.0).with_columns(
         pl.lit(2022).alias("year")
