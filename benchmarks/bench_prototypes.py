@@ -82,7 +82,9 @@ def _ranks(rank_of: str) -> Callable[..., pl.LazyFrame]:
 
 
 def _division(code: pl.Expr) -> pl.Expr:
-    distinct = code.unique()
+    # NOTE: maintain_order, so the codes and their extracted divisions pair up (a plain
+    # unique() is computed twice in no fixed order and pairs them wrongly).
+    distinct = code.unique(maintain_order=True)
     extracted = distinct.str.extract(r"^\s*[A-Za-z]?(\d{2})", 1)
     return code.replace_strict(distinct, extracted, default=None, return_dtype=pl.String)
 
