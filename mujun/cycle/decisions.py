@@ -30,7 +30,7 @@ from mujun.store.states import (
     open_notice,
     reviews,
     reviews_message,
-    run_row,
+    run_info,
     set_state,
     working_run,
 )
@@ -86,7 +86,7 @@ def start_notice(
                 f"提示：mujun run --year {year} --profile … 评价并存为内部审核稿。"
             )
             raise StoreError(msg)
-        info = run_row(store, target)
+        info = run_info(store, target)
         if info["evaluation_year"] != year:
             msg = f"运行 {target} 属于评价年度 {info['evaluation_year']}，不是 {year}。"
             raise StoreError(msg)
@@ -336,7 +336,7 @@ def adjust(
             store, target, uscc=uscc, from_class=before, engine_class=engine, to_class=to_class,
             reason=reason, who=who, objection_id=objection_id,
         )  # fmt: skip
-        state = run_row(store, target)["status"]
+        state = run_info(store, target)["status"]
     return Adjusted(
         adjustment_id=adjustment_id, run_id=target, state=state, uscc=uscc, name=name,
         from_class=before, to_class=to_class, reason=reason, objection_id=objection_id,
@@ -405,7 +405,7 @@ def resolve_review(
             to_class=review["to_class"], reason=reason, who=who,
             objection_id=review["objection_id"],
         )  # fmt: skip
-        state = run_row(store, target)["status"]
+        state = run_info(store, target)["status"]
     return Adjusted(
         adjustment_id=adjustment_id, run_id=target, state=state, uscc=uscc, name=name,
         from_class=before, to_class=review["to_class"], reason=reason,

@@ -22,12 +22,11 @@ from mujun.store.snapshots import (
     import_run,
     latest_facts,
     publish,
-    run_info,
     runs,
     save_facts,
     save_run,
 )
-from mujun.store.states import STATE_LABELS, Notice
+from mujun.store.states import STATE_LABELS, Notice, run_info
 
 __all__ = [
     "DB_ENV",

@@ -16,7 +16,7 @@ import polars as pl
 
 from mujun.errors import StoreError
 from mujun.store.db import Store
-from mujun.store.states import STATE_LABELS, Notice, final_run, latest_draft, notices, run_row
+from mujun.store.states import STATE_LABELS, Notice, final_run, latest_draft, notices, run_info
 
 _OPS: dict[str, Callable[[pl.Expr, float], pl.Expr]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -66,7 +66,7 @@ def select_run(
         raise StoreError(msg)
     posted = notices(store, year)
     if run is not None:
-        info = run_row(store, run)
+        info = run_info(store, run)
         if info["evaluation_year"] != year:
             msg = f"运行 {run} 属于评价年度 {info['evaluation_year']}，不是 {year}。"
             raise StoreError(msg)

@@ -27,7 +27,7 @@ from mujun.store.states import (
     open_notice,
     reviews,
     reviews_message,
-    run_row,
+    run_info,
     set_state,
     working_run,
 )
@@ -230,15 +230,6 @@ def _save_classes(con: duckdb.DuckDBPyConnection, run_id: int, profile: dict[str
     )
 
 
-def run_info(store: Store, run_id: int, /) -> dict[str, Any]:
-    """One run's metadata row.
-
-    Raises:
-        StoreError: no such run.
-    """
-    return run_row(store, run_id)
-
-
 def runs(store: Store, /, *, year: int | None = None) -> pl.DataFrame:
     """All runs (optionally of one evaluation year), newest first, with their state's name."""
     where = f"WHERE evaluation_year = {int(year)}" if year is not None else ""
@@ -267,7 +258,7 @@ def _target(store: Store, year: int, run_id: int | None) -> int:
             f"提示：mujun run --year {year} 重新评价得到新的内部审核稿；已认定的结果不会被覆盖。"
         )
         raise StoreError(msg)
-    info = run_row(store, target)
+    info = run_info(store, target)
     if info["evaluation_year"] != year:
         msg = f"运行 {target} 属于评价年度 {info['evaluation_year']}，不是 {year}。"
         raise StoreError(msg)

@@ -64,8 +64,8 @@ def now() -> dt.datetime:
 
 
 # ---- reading ---- #
-def run_row(store: Store, run_id: int, /) -> dict[str, Any]:
-    """One run's metadata.
+def run_info(store: Store, run_id: int, /) -> dict[str, Any]:
+    """One run's metadata row.
 
     Raises:
         StoreError: there is no such run.
@@ -119,7 +119,7 @@ def notices(store: Store, year: int, /) -> list[Notice]:
 
 def notice_of_run(store: Store, run_id: int, /) -> Notice | None:
     """The latest notice that posted a run."""
-    info = run_row(store, run_id)
+    info = run_info(store, run_id)
     posted = [n for n in notices(store, info["evaluation_year"]) if n.run_id == run_id]
     return posted[-1] if posted else None
 
@@ -130,7 +130,7 @@ def open_notice(store: Store, year: int, /) -> Notice | None:
     if not listed:
         return None
     last = listed[-1]
-    return last if run_row(store, last.run_id)["status"] == "notice" else None
+    return last if run_info(store, last.run_id)["status"] == "notice" else None
 
 
 def working_run(store: Store, year: int, /) -> int | None:
@@ -143,7 +143,7 @@ def working_run(store: Store, year: int, /) -> int | None:
     fin = final_run(store, year)
     since = [t for t in (posted.created_at if posted else None,) if t is not None]
     if fin is not None:
-        decided = run_row(store, fin)["published_at"]
+        decided = run_info(store, fin)["published_at"]
         if decided is not None:
             since.append(decided)
     where = "AND created_at > ?" if since else ""
@@ -244,7 +244,7 @@ def carry_adjustments(store: Store, run_id: int, /) -> tuple[int, int]:
     already applied to or reviewed on the run, and decisions withdrawn in a review, are left.
     """
     rid = int(run_id)
-    year = run_row(store, rid)["evaluation_year"]
+    year = run_info(store, rid)["evaluation_year"]
     pending = store.frame(
         f"""WITH decisions AS (
                 SELECT a.* FROM adjustments a JOIN runs u USING (run_id)
