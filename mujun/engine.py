@@ -91,7 +91,7 @@ def score(
             )
             raise DataError(msg)
     out = (
-        lf.pipe(add_scores, profile=profile, previous=previous)
+        lf.pipe(add_scores, profile=profile, previous=previous, data_year=data_year)
         .pipe(classify, profile=profile)
         .with_columns(pl.lit(year, pl.Int32).alias(Col.EVALUATION_YEAR))
         .select(result_columns(profile))

@@ -313,3 +313,28 @@ def test_joined_text_names_every_combination_of_rules(rules: int) -> None:
     expected = ["；".join(t for t, f in zip(texts, c, strict=True) if f) or None for c in combos]
     assert out.cast(pl.String).to_list() == expected
     assert isinstance(out.dtype, pl.Enum)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    codes=st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from(["C3311", "3311", "33", " c13", "13-43", "", "X", "C", "441", "C 33"]),
+            st.text(alphabet="C0123456789 ", max_size=6),
+        ),
+        max_size=60,
+    )
+)
+def test_on_distinct_equals_the_function_on_every_row(codes: list[str | None]) -> None:
+    """A function computed once per distinct code gives each row its own code's result."""
+    from mujun._exprs import on_distinct  # noqa: PLC0415
+
+    def division(code: pl.Expr) -> pl.Expr:
+        return code.str.extract(r"^\s*[A-Za-z]?(\d{2})", 1)
+
+    frame = pl.DataFrame({"code": codes}, schema={"code": pl.String})
+    got = frame.select(on_distinct(pl.col("code"), division)).to_series()
+    want = frame.select(division(pl.col("code"))).to_series()
+    assert got.to_list() == want.to_list()
+    assert got.dtype == pl.String

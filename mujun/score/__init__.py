@@ -18,10 +18,15 @@ def needs_previous_year(profile: Profile) -> bool:
     )
 
 
-def add_indicators(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
-    """Derive measures, assign cohorts and statuses, and add each indicator's value and status."""
+def add_indicators(
+    lf: pl.LazyFrame, /, *, profile: Profile, data_year: int | None = None
+) -> pl.LazyFrame:
+    """Derive measures, assign cohorts and statuses, and add each indicator's value and status.
+
+    ``data_year``: the one data year ``lf`` holds, when it holds only one.
+    """
     lf = (
-        lf.pipe(measures.derive)
+        lf.pipe(measures.derive, data_year=data_year)
         .pipe(cohorts.assign, profile=profile)
         .with_columns((pl.col(Col.STATUS) != "not_evaluated").alias(benchmarks.EVALUATED))
     )
@@ -47,7 +52,12 @@ def add_indicators(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
 
 
 def add_scores(
-    lf: pl.LazyFrame, /, *, profile: Profile, previous: pl.LazyFrame | None = None
+    lf: pl.LazyFrame,
+    /,
+    *,
+    profile: Profile,
+    previous: pl.LazyFrame | None = None,
+    data_year: int | None = None,
 ) -> pl.LazyFrame:
     """The whole score stage: indicator values, benchmarks, item scores and totals.
 
@@ -55,9 +65,18 @@ def add_scores(
         lf: conformed facts of the data year.
         profile: the region profile.
         previous: conformed facts of the year before, needed when a benchmark uses last year.
+        data_year: the data year ``lf`` holds (``previous`` holds the year before), if known.
     """
-    lf = lf.pipe(add_indicators, profile=profile)
-    prev = None if previous is None else previous.pipe(add_indicators, profile=profile)
+    lf = lf.pipe(add_indicators, profile=profile, data_year=data_year)
+    prev = (
+        None
+        if previous is None
+        else previous.pipe(
+            add_indicators,
+            profile=profile,
+            data_year=None if data_year is None else data_year - 1,
+        )
+    )
     used = profile.used_indicators()
     fixed: dict[str, pl.Expr] = {}
     for name in used:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from mujun._exprs import on_distinct
 from mujun.errors import DataError
 from mujun.schema import (
     EMISSION_STATUS,
@@ -45,8 +46,12 @@ def _finite_or_null(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr.is_finite()).then(expr)
 
 
-def derive(lf: pl.LazyFrame, /) -> pl.LazyFrame:
-    """Add derived measures: pollutant totals and status, industry division and firm age."""
+def derive(lf: pl.LazyFrame, /, *, data_year: int | None = None) -> pl.LazyFrame:
+    """Add derived measures: pollutant totals and status, industry division and firm age.
+
+    ``data_year``: the one data year ``lf`` holds, if it holds one (the age then counts to a
+    literal year end); else each row's ``year``.
+    """
     pollutants = [pl.col(c) for c in POLLUTANTS_T]
     any_reported = pl.any_horizontal(p.is_not_null() for p in pollutants)
     total_t = pl.when(any_reported).then(pl.sum_horizontal(pollutants))
@@ -64,9 +69,12 @@ def derive(lf: pl.LazyFrame, /) -> pl.LazyFrame:
             .otherwise(pl.lit("reported"))
             .cast(EMISSION_STATUS),
         ),
-        "industry_division": _division(pl.col("industry_code")),
+        "industry_division": on_distinct(pl.col("industry_code"), _division),
         "firm_age_years": _age(
-            pl.col(_AGE_PARTS[0]), pl.col(_AGE_PARTS[1]), pl.col(_AGE_PARTS[2]), pl.col("year")
+            pl.col(_AGE_PARTS[0]),
+            pl.col(_AGE_PARTS[1]),
+            pl.col(_AGE_PARTS[2]),
+            pl.col("year") if data_year is None else data_year,
         ),
     }
     # NOTE: the start's date parts are working columns, computed once: inside one expression
@@ -83,11 +91,11 @@ _AGE_PARTS = ("_start_ordinal", "_start_leap", "_start_year")
 """Working columns of `derive`: the production start's day of the year, leap flag and year."""
 
 
-def _leap(year: pl.Expr) -> pl.Expr:
+def _leap(year: pl.Expr | int) -> pl.Expr | bool:
     return ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
 
 
-def firm_age(start: pl.Expr, data_year: pl.Expr) -> pl.Expr:
+def firm_age(start: pl.Expr, data_year: pl.Expr | int) -> pl.Expr:
     """Years from ``start`` to the day after the data year's end, by the calendar.
 
     Whole years first (start + N years ≤ 1 January of the next year), then the part of the
@@ -103,28 +111,36 @@ def firm_age(start: pl.Expr, data_year: pl.Expr) -> pl.Expr:
     )
 
 
-def _age(ordinal: pl.Expr, leap_start: pl.Expr, start_year: pl.Expr, data_year: pl.Expr) -> pl.Expr:
+def _age(
+    ordinal: pl.Expr, leap_start: pl.Expr, start_year: pl.Expr, data_year: pl.Expr | int
+) -> pl.Expr:
     """`firm_age` from the start's day of the year, leap flag and year.
 
     NOTE: the anniversaries fall in the data year Y and in Y + 1, so the fraction needs only
     the start's day of the year as it falls in those two years: no date is built per firm
-    (`pl.date` from expressions cost seconds per million firms).
+    (`pl.date` from expressions cost seconds per million firms). A literal Y (one data year)
+    settles its leap years in Python.
     """
-    year = data_year.cast(pl.Int32)
+    year = data_year.cast(pl.Int32) if isinstance(data_year, pl.Expr) else data_year
     after_feb = ordinal > 59 + leap_start.cast(pl.Int32)
     feb29 = leap_start & (ordinal == 60)
     # the start's day of the year as in a common year (29 February stays 60, after 28 February)
     common = ordinal - (after_feb & leap_start).cast(pl.Int32)
 
-    def day_of_year(at: pl.Expr) -> pl.Expr:
+    def day_of_year(at: pl.Expr | int) -> pl.Expr:
         leap = _leap(at)
+        if isinstance(leap, bool):
+            return common + after_feb.cast(pl.Int32) if leap else common - feb29.cast(pl.Int32)
         return common + (after_feb & leap).cast(pl.Int32) - (feb29 & ~leap).cast(pl.Int32)
 
     this = day_of_year(year)
-    days_in_year = 365 + _leap(year).cast(pl.Int32)
+    leap_year = _leap(year)
+    leap_days = int(leap_year) if isinstance(leap_year, bool) else leap_year.cast(pl.Int32)
+    days_in_year = 365 + leap_days
     since_anniversary = days_in_year - this + 1  # to 1 January of Y + 1
     anniversary_year = days_in_year - this + day_of_year(year + 1)
-    return (year - start_year).cast(pl.Float64) + since_anniversary / anniversary_year
+    elapsed = (year if isinstance(year, pl.Expr) else pl.lit(year, pl.Int32)) - start_year
+    return elapsed.cast(pl.Float64) + since_anniversary / anniversary_year
 
 
 def _division(code: pl.Expr) -> pl.Expr:

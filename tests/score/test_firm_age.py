@@ -36,6 +36,9 @@ def test_firm_age_equals_the_calendar_reference(starts: list[dt.date], data_year
     got = frame.select(firm_age(pl.col("start"), pl.col("year"))).to_series().to_list()
     want = [reference_age(s, data_year) for s in starts]
     assert got == want
+    # the engine's path for one data year: the year a literal, its leap years settled in Python
+    literal = frame.select(firm_age(pl.col("start"), data_year)).to_series().to_list()
+    assert literal == want
 
 
 def test_anniversaries_are_whole_years() -> None:
