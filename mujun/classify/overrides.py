@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mujun._exprs import enum_of, joined_text
+from mujun._exprs import enum_of, joined_text, lookup
 from mujun.profiles.conditions import all_of
 from mujun.profiles.models import ClassRule, Profile
 from mujun.schema import Col
@@ -38,7 +38,7 @@ def add_final_class(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     cls = profile.classification
     position = {label: i for i, label in enumerate(cls.labels)}
     status = pl.col(Col.STATUS)
-    graded_as = pl.col(SPECIAL_LABEL).replace_strict(position, default=None, return_dtype=pl.Int64)
+    graded_as = lookup(pl.col(SPECIAL_LABEL), position, dtype=pl.Int64)
     computed = pl.when(status == "graded_as").then(graded_as).otherwise(pl.col("_class_index"))
     has_class = status.is_in(["ranked", "graded_as"])
 
@@ -67,7 +67,7 @@ def add_final_class(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     labels = label_enum(profile)
 
     def label(expr: pl.Expr) -> pl.Expr:
-        return expr.replace_strict(label_of, default=None, return_dtype=labels)
+        return lookup(expr, label_of, dtype=labels)
 
     final = pl.when(graded).then(label(index)).otherwise(pl.col(SPECIAL_LABEL))
     out = lf.with_columns(
@@ -76,12 +76,7 @@ def add_final_class(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         joined_text([r.id for r in rules], fired).alias(Col.OVERRIDE_ID),
         joined_text([r.reason for r in rules], fired).alias(Col.OVERRIDE_REASON),
     ).drop(_INDEX, *(f"{_FIRED}{i}" for i in range(len(rules))))
+    names = profile.class_names()
     return out.with_columns(
-        pl.col(Col.CLASS)
-        .replace_strict(
-            profile.class_names(),
-            default=None,
-            return_dtype=enum_of(profile.class_names().values()),
-        )
-        .alias(Col.CLASS_NAME)
+        lookup(pl.col(Col.CLASS), names, dtype=enum_of(names.values())).alias(Col.CLASS_NAME)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mujun._exprs import enum_of, first_match
+from mujun._exprs import enum_of, first_match, lookup
 from mujun.profiles._base import expand_divisions
 from mujun.profiles.conditions import all_of, compare, digits_for, industry_match
 from mujun.profiles.models import Cohort, Profile
@@ -78,17 +78,16 @@ def assign(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     )
 
     def pick(part: int, dtype: pl.DataType) -> pl.Expr:
-        table = {i: s[part] for i, s in enumerate(steps)}
-        return pl.col(STEP).replace_strict(table, default=None, return_dtype=dtype)
+        return lookup(pl.col(STEP), {i: s[part] for i, s in enumerate(steps)}, dtype=dtype)
 
     def enum(part: int) -> pl.Enum:
         return enum_of(s[part] for s in steps)
 
     cohort_labels = {cid: c.label for cid, c in profile.cohorts.items()}
     return lf.with_columns(cohort.alias(Col.COHORT), step.alias(STEP)).with_columns(
-        pl.col(Col.COHORT)
-        .replace_strict(cohort_labels, default=None, return_dtype=enum_of(cohort_labels.values()))
-        .alias(Col.COHORT_LABEL),
+        lookup(pl.col(Col.COHORT), cohort_labels, dtype=enum_of(cohort_labels.values())).alias(
+            Col.COHORT_LABEL
+        ),
         pick(1, EVAL_STATUS).fill_null("ranked").alias(Col.STATUS),
         pick(2, enum(2)).alias(Col.SPECIAL_ID),
         pick(4, enum(4)).alias(Col.SPECIAL_REASON),
