@@ -73,18 +73,27 @@ def add_ranks(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         for label in cls.labels[:-1]
         if cls.method == "threshold"
     ]
-    lf = lf.with_columns((pl.col(Col.STATUS) == "ranked").alias(RANKED))
-    return (
-        with_group_id(lf, partition)
-        .with_columns(
-            pl.when(ranked).then(_pool_name(profile, cols).over(pool)).alias(Col.POOL),
-            pl.when(ranked).then(n.over(pool)).alias(Col.POOL_SIZE),
-            pl.when(ranked).then(order.rank("ordinal").over(pool)).cast(pl.Int64).alias(Col.RANK),
+    lf = with_group_id(lf.with_columns((pl.col(Col.STATUS) == "ranked").alias(RANKED)), partition)
+    # NOTE: the pool's figures as one row per pool, joined back: as windows beside the rank
+    # they took 1.5 s at 10M firms, this way 1.06 s (0.137 -> 0.084 s at 1M). Unranked firms
+    # have pools of their own (RANKED is a key), which the table leaves out: they get nulls.
+    pools = (
+        lf.filter(ranked)
+        .group_by(pool)
+        .agg(
+            _pool_name(profile, cols).alias(Col.POOL),
+            n.alias(Col.POOL_SIZE),
             *(
-                pl.when(ranked).then(c.over(pool)).alias(_CUM.format(j))
+                c.alias(_CUM.format(j))
                 for j, c in enumerate(cumulative_counts(cls, n=n, reached=reached))
             ),
         )
+    )
+    return (
+        lf.with_columns(
+            pl.when(ranked).then(order.rank("ordinal").over(pool)).cast(pl.Int64).alias(Col.RANK)
+        )
+        .join(pools, on=pool, how="left", maintain_order="left")
         .with_columns((pl.col(Col.RANK) / pl.col(Col.POOL_SIZE)).alias(Col.RANK_PCT))
     )
 

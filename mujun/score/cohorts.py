@@ -88,7 +88,7 @@ def assign(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         lookup(pl.col(Col.COHORT), cohort_labels, dtype=enum_of(cohort_labels.values())).alias(
             Col.COHORT_LABEL
         ),
-        pick(1, EVAL_STATUS).fill_null("ranked").alias(Col.STATUS),
+        pick(1, EVAL_STATUS).fill_null(pl.lit("ranked", EVAL_STATUS)).alias(Col.STATUS),
         pick(2, enum(2)).alias(Col.SPECIAL_ID),
         pick(4, enum(4)).alias(Col.SPECIAL_REASON),
         pick(3, label_enum(profile)).alias(SPECIAL_LABEL),
