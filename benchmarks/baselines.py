@@ -3,8 +3,8 @@
 Three implementations of the same rules, each written the way a careful analyst would write it
 in that tool, with none of mujun's explanation columns, profiles or missing-data causes:
 
-- `polars_kernel`: a minimal Polars plan (integer group ids, one window per group statistic,
-  the rank on numbers only);
+- `polars_kernel`: a minimal Polars plan (ranked firms only, integer group ids, group
+  statistics as small tables joined back, the rank with the USCC string as its last key);
 - `pandas_version`: vectorized pandas (`groupby.transform`, sort + `cumcount`);
 - `duckdb_sql`: one SQL query with window functions, run by DuckDB on the Polars frame.
 
@@ -53,12 +53,23 @@ COHORTS = (("above", ABOVE), ("below", BELOW))
 
 # ---- minimal Polars kernel ---- #
 def polars_kernel(df: pl.DataFrame) -> pl.DataFrame:
-    """Totals and classes of ranked firms: ``uscc``, ``total``, ``class_label``."""
+    """Totals and classes of ranked firms: ``uscc``, ``total``, ``class_label``.
+
+    The plan shapes that paid in mujun's engine (issue 18): the firms that are not ranked are
+    dropped first (only ranked firms are output); the industry division is extracted once per
+    distinct code; one value column per indicator (the cohort is part of the group id);
+    benchmarks and the emission mean as one small group-by table per statistic, joined back on
+    the integer group id; the rank on (total, tax per mu, USCC string) within the group.
+    """
     pollutants = [pl.col(c) for c in POLLUTANTS]
     emissions = pl.when(pl.any_horizontal(p.is_not_null() for p in pollutants)).then(
         pl.sum_horizontal(pollutants)
     )
-    division = pl.col("industry_code").str.extract(r"^\s*[A-Za-z]?(\d{2})", 1).cast(pl.Int32)
+    code = pl.col("industry_code")
+    distinct = code.unique(maintain_order=True)
+    division = code.replace_strict(
+        distinct, distinct.str.extract(r"^\s*[A-Za-z]?(\d{2})", 1).cast(pl.Int32), default=None
+    )
     land, above = pl.col("land_mu"), pl.col("above_scale")
     age = (pl.lit(YEAR_END) - pl.col("production_start")).dt.total_days() / 365.25
     ranked = (
@@ -68,50 +79,51 @@ def polars_kernel(df: pl.DataFrame) -> pl.DataFrame:
         & (above | (land >= 3))
         & ~(age < 2).fill_null(value=False)
     )
-    group = pl.col("county").cast(pl.Categorical).to_physical().cast(pl.UInt64) * 4 + (
-        above.cast(pl.UInt64) * 2 + ranked.cast(pl.UInt64)
+    group = pl.col("county").cast(pl.Categorical).to_physical().cast(pl.UInt32) * 2 + above.cast(
+        pl.UInt32
     )
-    lf = df.lazy().with_columns(
-        emissions.alias("emissions_t"), ranked.alias("ranked"), group.alias("g")
-    )
+    lf = df.lazy().filter(ranked).with_columns(emissions.alias("emissions_t"), group.alias("g"))
+    indicators = {name: spec for _, table in COHORTS for name, spec in table.items()}
     values = {}
-    for cid, table in COHORTS:
-        member = pl.col("ranked") & (above if cid == "above" else ~above)
-        for name, (num, den, _) in table.items():
-            ok = member & pl.col(num).is_not_null() & (pl.col(den) > 0)
-            values[f"v_{cid}_{name}"] = pl.when(ok).then(
-                pl.col(num) / pl.col(den) * SCALE.get(name, 1.0)
-            )
-    lf = lf.with_columns(**values)
+    for name, (num, den, _) in indicators.items():
+        users = [cid for cid, table in COHORTS if name in table]
+        member = pl.lit(value=True)
+        if len(users) == 1:
+            member = above if users == ["above"] else ~above
+        ok = member & pl.col(num).is_not_null() & (pl.col(den) > 0)
+        values[f"v_{name}"] = pl.when(ok).then(pl.col(num) / pl.col(den) * SCALE.get(name, 1.0))
+    lf = lf.with_columns(**values).cache()
+    benchmarks = lf.group_by("g").agg(pl.col(f"v_{n}").mean().alias(f"m_{n}") for n in indicators)
+    lf = lf.join(benchmarks, on="g", how="left", maintain_order="left")
     points = {}
-    for cid, table in COHORTS:
-        for name, (_, _, weight) in table.items():
-            value = pl.col(f"v_{cid}_{name}")
-            bench = value.mean().over("g")
-            scored = pl.when(bench > 0).then(value / bench * weight).otherwise(0.0)
-            points[f"p_{cid}_{name}"] = pl.when(value.is_not_null()).then(
-                scored.clip(lower_bound=0.0)
-            )
-    lf = lf.with_columns(**points)
+    for name in indicators:
+        weights = {cid: table[name][2] for cid, table in COHORTS if name in table}
+        weight = pl.when(above).then(weights.get("above", 0)).otherwise(weights.get("below", 0))
+        value, bench = pl.col(f"v_{name}"), pl.col(f"m_{name}")
+        scored = pl.when(bench > 0).then(value / bench * weight).otherwise(0.0)
+        points[f"p_{name}"] = pl.when(value.is_not_null()).then(scored.clip(lower_bound=0.0))
+    lf = lf.with_columns(**points).cache()
+    emission = lf.group_by("g").agg(pl.col("p_va_per_emission").mean().alias("m_emission"))
+    lf = lf.join(emission, on="g", how="left", maintain_order="left")
     items = []
-    for cid, table in COHORTS:
-        member = pl.col("ranked") & (above if cid == "above" else ~above)
-        for name in table:
-            p = pl.col(f"p_{cid}_{name}")
-            if name == "va_per_emission":
-                p = p.fill_null(p.mean().over("g").fill_null(0.0))
-            items.append(pl.when(member).then(p.fill_null(0.0)).otherwise(0.0))
-    lf = lf.with_columns(
-        pl.sum_horizontal(items).alias("total"),
-        pl.coalesce("v_above_tax_per_mu", "v_below_tax_per_mu").alias("tb"),
-    ).filter("ranked")
+    for name in indicators:
+        p = pl.col(f"p_{name}")
+        if name == "va_per_emission":
+            p = pl.when(above).then(p.fill_null(pl.col("m_emission").fill_null(0.0)))
+        items.append(p.fill_null(0.0))
+    lf = lf.with_columns(pl.sum_horizontal(items).alias("total"))
     order = pl.struct(
         (-pl.col("total")).alias("t"),
-        (-pl.col("tb")).fill_null(float("inf")).alias("b"),
-        pl.col("uscc").rank("ordinal").alias("u"),
+        (-pl.col("v_tax_per_mu")).fill_null(float("inf")).alias("b"),
+        pl.col("uscc").alias("u"),
     )
-    rank = order.rank("ordinal").over("g").cast(pl.Int64)
-    n = pl.len().over("g").cast(pl.Int64)
+    # NOTE: rank and pool size as columns first: a window inside each branch of the class's
+    # when-chain is computed once per branch (Polars does not de-duplicate them there).
+    lf = lf.with_columns(
+        order.rank("ordinal").over("g").cast(pl.Int64).alias("rank"),
+        pl.len().over("g").cast(pl.Int64).alias("n"),
+    )
+    rank, n = pl.col("rank"), pl.col("n")
     cls = pl.when(rank <= (n * int(CUM_SHARES[0] * PPM) + PPM // 2) // PPM).then(pl.lit("A"))
     for label, share in zip(LABELS[1:3], CUM_SHARES[1:], strict=True):
         cls = cls.when(rank <= (n * int(share * PPM) + PPM // 2) // PPM).then(pl.lit(label))
