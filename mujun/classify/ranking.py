@@ -91,7 +91,12 @@ def add_ranks(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     )
     return (
         lf.with_columns(
-            pl.when(ranked).then(order.rank("ordinal").over(pool)).cast(pl.Int64).alias(Col.RANK)
+            # NOTE: unranked firms' keys masked to null before the rank (they are in pools of
+            # their own and get no rank): 0.95 -> 0.90 s for the rank at 10M firms.
+            pl.when(ranked)
+            .then(pl.when(ranked).then(order).rank("ordinal").over(pool))
+            .cast(pl.Int64)
+            .alias(Col.RANK)
         )
         .join(pools, on=pool, how="left", maintain_order="left")
         .with_columns((pl.col(Col.RANK) / pl.col(Col.POOL_SIZE)).alias(Col.RANK_PCT))
