@@ -69,7 +69,9 @@ def partition_facts(source: pl.LazyFrame, folder: Path, *, profile: Profile, yea
     tmp = folder.with_name(folder.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     source.filter(pl.col("year") == data_year).sink_parquet(
-        pl.PartitionBy(tmp, key=list(keys), include_key=True), mkdir=True
+        pl.PartitionBy(tmp, key=list(keys), include_key=True),
+        mkdir=True,
+        compression=COMPRESSION,
     )
     tmp.mkdir(parents=True, exist_ok=True)  # a year without rows writes no file
     tmp.rename(folder)
@@ -93,6 +95,12 @@ def _refuse_existing(folder: Path) -> None:
         msg = f"{folder} 已存在。\n提示：换一个新文件夹；已有结果不会被覆盖。"
         raise DataError(msg)
 
+
+COMPRESSION = "lz4"
+"""Parquet codec of the partitioned facts and the result parts (LZ4_RAW, read by Polars,
+DuckDB and Arrow). NOTE: at 50M firms the whole run is CPU-bound on two cores, and zstd spent
+about a quarter more time writing than lz4 (0.85 s vs 0.65 s per 1.7M-firm result) for files
+15 % smaller."""
 
 _FILE = "_source_file"
 """Working column: the Parquet file a row of a partitioned folder comes from."""
@@ -163,7 +171,7 @@ def score_in_parts(
             piece.collect(engine="streaming"), profile=profile, year=year, history=history
         )
         path = tmp / f"part-{index:04d}.parquet"
-        result.write_parquet(path)
+        result.write_parquet(path, compression=COMPRESSION)
         files.append(folder / path.name)
         del result
     tmp.rename(folder)
