@@ -184,4 +184,4 @@ def class_index(labels: Sequence[str], label: pl.Expr) -> pl.Expr:
     Other labels are T, exempt and data-problem labels: they are not classes.
     """
     order = {c: i for i, c in enumerate(labels)}
-    return label.cast(pl.String).replace_strict(order, default=None, return_dtype=pl.Int32)
+    return lookup(label.cast(pl.String), order, dtype=pl.Int32)
