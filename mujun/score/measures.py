@@ -78,13 +78,19 @@ def derive(lf: pl.LazyFrame, /, *, data_year: int | None = None) -> pl.LazyFrame
         ),
     }
     # NOTE: the start's date parts are working columns, computed once: inside one expression
-    # Polars recomputed them for each use (4x the time of the whole age at 1M firms).
+    # Polars recomputed them for each use (4x the time of the whole age at 1M firms). The leap
+    # flag comes from the year by arithmetic: `dt.is_leap_year` converted every date again
+    # (0.19 -> 0.10 s for the parts at 10M firms).
     parts = {
         _AGE_PARTS[0]: start.dt.ordinal_day().cast(pl.Int32),
-        _AGE_PARTS[1]: start.dt.is_leap_year(),
         _AGE_PARTS[2]: start.dt.year().cast(pl.Int32),
     }
-    return lf.with_columns(**parts).with_columns(**derived).drop(*_AGE_PARTS)
+    return (
+        lf.with_columns(**parts)
+        .with_columns(_leap(pl.col(_AGE_PARTS[2])).alias(_AGE_PARTS[1]))
+        .with_columns(**derived)
+        .drop(*_AGE_PARTS)
+    )
 
 
 _AGE_PARTS = ("_start_ordinal", "_start_leap", "_start_year")
@@ -103,12 +109,8 @@ def firm_age(start: pl.Expr, data_year: pl.Expr | int) -> pl.Expr:
     two years before is exactly 2.0 years old, not 1.996 as 365.25-day years made it. A
     29 February start has its anniversary on 28 February in common years.
     """
-    return _age(
-        start.dt.ordinal_day().cast(pl.Int32),
-        start.dt.is_leap_year(),
-        start.dt.year().cast(pl.Int32),
-        data_year,
-    )
+    year = start.dt.year().cast(pl.Int32)
+    return _age(start.dt.ordinal_day().cast(pl.Int32), _leap(year), year, data_year)
 
 
 def _age(
