@@ -179,7 +179,7 @@ def compare(
         "2 threads"
     )
     print(
-        f"{'':12}{'cols':>5}{'median s':>10}{'runs':>22}{'CPU user+sys s':>17}"
+        f"{'':12}{'cols':>5}{'median s':>10}  {'runs':>22}{'CPU user+sys s':>17}"
         f"{'peak +MiB':>11}{'x input':>9}"
     )
     for approach, f in figures.items():
@@ -188,7 +188,7 @@ def compare(
         runs = ", ".join(f"{t:.2f}" for t in f["times"])
         user, system = (statistics.median(c[i] for c in f["cpu"]) for i in (0, 1))
         print(
-            f"{approach:12}{f['columns']:5}{f['median']:10.2f}{runs:>22}"
+            f"{approach:12}{f['columns']:5}{f['median']:10.2f}  {runs:>22}"
             f"{f'{user:.1f} + {system:.1f}':>17}{extra:11.0f}{f['peak_x_input']:9.2f}"
         )
     reference = classes.get("mujun")
