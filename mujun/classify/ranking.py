@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from mujun._exprs import first_match, gid_column, with_group_id
+from mujun._exprs import first_match, gid_column, lookup, with_group_id
 from mujun.profiles.conditions import compare
 from mujun.profiles.models import Bound, Classification, Profile
 from mujun.schema import Col, item_col
@@ -211,10 +211,8 @@ def add_classes(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
     if cls.method == "threshold":
         # Reaching the threshold is enough, unless a cap on the better class means the firm
         # must also pass the weakest firm already in it.
-        threshold = first_match(
-            ((target == j, pl.lit(cls.thresholds[cls.labels[j]], pl.Float64)) for j in better),
-            otherwise=pl.lit(None, pl.Float64),
-        )
+        thresholds = {j: cls.thresholds[cls.labels[j]] for j in better}
+        threshold = lookup(target, thresholds, dtype=pl.Float64)
         better_min = (
             pl.when(target.is_in(capped))
             .then(pl.max_horizontal(threshold, better_min))
@@ -222,11 +220,7 @@ def add_classes(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
         )
     reachable = (idx > 0) & better_min.is_not_null()  # an empty better class gives no gap
     gap = pl.when(reachable).then(pl.max_horizontal(better_min - total, pl.lit(0.0)))
-    labels = label_enum(profile)
-    next_label = first_match(
-        ((target == j, pl.lit(cls.labels[j], labels)) for j in better),
-        otherwise=pl.lit(None, labels),
-    )
+    next_label = lookup(target, {j: cls.labels[j] for j in better}, dtype=label_enum(profile))
     return lf.with_columns(
         gap.alias(Col.GAP_TO_NEXT),
         next_label.alias(Col.NEXT_CLASS),
