@@ -20,10 +20,10 @@ from mujun.errors import DataError, MujunError, StoreError
 from mujun.ingest import values
 from mujun.ingest.read import read_sheets
 from mujun.policy import cases
-from mujun.profiles._base import expand_divisions
-from mujun.profiles.conditions import all_of
+from mujun.profiles.conditions import all_of, industry_match
 from mujun.profiles.levers import Population, Target
 from mujun.profiles.models import Profile
+from mujun.score.measures import industry_division
 
 _RATIOS = {
     "tax_per_mu": ("tax_wan", "land_mu", 1.0),
@@ -231,14 +231,6 @@ def _year(store: st.Store, data_year: int, *, profile: Profile) -> _Year:
     return _Year(facts.join(scored, on="uscc", how="left"), note)
 
 
-def _codes_match(specs: tuple[str, ...]) -> pl.Expr:
-    """True where the firm's industry code starts with one of the codes the specs expand to."""
-    digits = pl.col("industry_code").str.extract(r"^\s*[A-Za-z]?(\d+)", 1)
-    return pl.any_horizontal(digits.str.starts_with(c) for c in expand_divisions(specs)).fill_null(
-        value=False
-    )
-
-
 def population_filter(pop: Population) -> pl.Expr:
     """True for the firms a target counts."""
     keep = pl.lit(value=True)
@@ -248,9 +240,9 @@ def population_filter(pop: Population) -> pl.Expr:
         above = pop.size == "above_scale"
         keep = keep & (pl.col("above_scale").fill_null(value=False) == above)
     if pop.industry_in:
-        keep = keep & _codes_match(pop.industry_in)
+        keep = keep & industry_match(pop.industry_in)
     if pop.industry_not_in:
-        keep = keep & ~_codes_match(pop.industry_not_in)
+        keep = keep & ~industry_match(pop.industry_not_in)
     if pop.cohorts:
         keep = keep & pl.col("cohort").is_in(list(pop.cohorts)).fill_null(value=False)
     if pop.where:
@@ -275,9 +267,7 @@ def describe(pop: Population) -> str:
 
 # ---- measuring ---- #
 def _with_division(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.col("industry_code").str.extract(r"^\s*[A-Za-z]?(\d{2})", 1).alias("industry_division")
-    )
+    return frame.with_columns(industry_division(pl.col("industry_code")).alias("industry_division"))
 
 
 def _value_expr(t: Target) -> pl.Expr:

@@ -93,9 +93,9 @@ def compare(value: pl.Expr, op: str, limit: pl.Expr | float, digits: int | None)
     return _OPS[op](at_precision(value, digits), bound)
 
 
-def industry_digits(column: str = "industry_code") -> pl.Expr:
+def industry_digits(code: pl.Expr) -> pl.Expr:
     """The digits of a GB/T 4754-2017 code ('C1311' → '1311'); null when there are none."""
-    return pl.col(column).str.extract(r"^\s*[A-Za-z]?(\d+)", 1)
+    return code.str.extract(r"^\s*[A-Za-z]?(\d+)", 1)
 
 
 def industry_match(specs: Iterable[str], *, column: str = "industry_code") -> pl.Expr:
@@ -112,7 +112,7 @@ def industry_match(specs: Iterable[str], *, column: str = "industry_code") -> pl
         by_width.setdefault(len(code), []).append(code)
 
     def matches(code: pl.Expr) -> pl.Expr:
-        digits = code.str.extract(r"^\s*[A-Za-z]?(\d+)", 1)
+        digits = industry_digits(code)
         parts = [digits.str.slice(0, w).is_in(c) for w, c in sorted(by_width.items())]
         return pl.any_horizontal(parts)
 
