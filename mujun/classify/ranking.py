@@ -50,7 +50,8 @@ def add_ranks(lf: pl.LazyFrame, /, *, profile: Profile) -> pl.LazyFrame:
 
     The boundaries (`_CUM` working columns) say how many of the pool's top-ranked firms reach
     each class or better; `add_classes` reads them. Pool figures are computed once per pool
-    (windows over the pool's `group_id`) and only the rank is computed per firm.
+    (a group-by of the ranked firms on the pool's `group_id`, joined back) and only the rank
+    is computed per firm (a window over the pool).
     """
     cls = profile.classification
     cols = pool_columns(profile)
