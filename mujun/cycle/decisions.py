@@ -17,7 +17,6 @@ from mujun.errors import StoreError
 from mujun.store import Notice, Store
 from mujun.store.states import (
     OUTCOMES,
-    STATE_LABELS,
     carry_adjustments,
     close_reviews,
     final_run,
@@ -32,6 +31,7 @@ from mujun.store.states import (
     reviews_message,
     run_info,
     set_state,
+    target_run,
     working_run,
 )
 
@@ -79,23 +79,17 @@ def start_notice(
     contact = _required(contact, "异议受理方式（--contact：受理单位、电话、地址）")
     issuer = _required(issuer, "公示发布单位（--issuer，如 XX县经济和信息化局）")
     with store.transaction() as con:
-        target = run_id if run_id is not None else working_run(store, year)
-        if target is None:
-            msg = (
+        target = target_run(
+            store,
+            year,
+            run_id,
+            allowed=("draft",),
+            none=(
                 f"评价年度 {year} 没有可公示的内部审核稿。\n"
                 f"提示：mujun run --year {year} --profile … 评价并存为内部审核稿。"
-            )
-            raise StoreError(msg)
-        info = run_info(store, target)
-        if info["evaluation_year"] != year:
-            msg = f"运行 {target} 属于评价年度 {info['evaluation_year']}，不是 {year}。"
-            raise StoreError(msg)
-        if info["status"] != "draft":
-            msg = (
-                f"运行 {target} 是{STATE_LABELS[info['status']]}，只有内部审核稿可以公示。\n"
-                f"提示：mujun status --year {year} 查看该年度进度。"
-            )
-            raise StoreError(msg)
+            ),
+            refused=f"只有内部审核稿可以公示。\n提示：mujun status --year {year} 查看该年度进度。",
+        )
         _settle_reviews(store, target, who=who, confirm=confirm, step="公示")
         current = open_notice(store, year)
         if current is not None and current.run_id != target:

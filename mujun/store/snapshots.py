@@ -29,7 +29,7 @@ from mujun.store.states import (
     reviews_message,
     run_info,
     set_state,
-    working_run,
+    target_run,
 )
 
 RESULT_COLUMNS = (
@@ -245,32 +245,6 @@ def runs(store: Store, /, *, year: int | None = None) -> pl.DataFrame:
     return frame.join(labels, on="status", how="left", maintain_order="left")
 
 
-def _target(store: Store, year: int, run_id: int | None) -> int:
-    """The run to decide: the one given, else the year's working run (`working_run`).
-
-    Raises:
-        StoreError: there is none, it belongs to another year, or it is final or superseded.
-    """
-    target = run_id if run_id is not None else working_run(store, year)
-    if target is None:
-        msg = (
-            f"评价年度 {year} 没有可认定的内部审核稿或公示稿。\n"
-            f"提示：mujun run --year {year} 重新评价得到新的内部审核稿；已认定的结果不会被覆盖。"
-        )
-        raise StoreError(msg)
-    info = run_info(store, target)
-    if info["evaluation_year"] != year:
-        msg = f"运行 {target} 属于评价年度 {info['evaluation_year']}，不是 {year}。"
-        raise StoreError(msg)
-    if info["status"] not in ("draft", "notice"):
-        msg = (
-            f"运行 {target} 是{STATE_LABELS[info['status']]}，不可更改；只有内部审核稿或公示稿"
-            f"可以认定。\n提示：mujun run --year {year} 重新评价得到新的内部审核稿。"
-        )
-        raise StoreError(msg)
-    return target
-
-
 def published_run(store: Store, year: int, /) -> int | None:
     """The year's 认定 run, if any."""
     return final_run(store, year)
@@ -299,7 +273,21 @@ def publish(
             already final and ``supersede`` was not given, or reviews are open.
     """
     with store.transaction():
-        target = _target(store, year, run_id)
+        target = target_run(
+            store,
+            year,
+            run_id,
+            allowed=("draft", "notice"),
+            none=(
+                f"评价年度 {year} 没有可认定的内部审核稿或公示稿。\n"
+                f"提示：mujun run --year {year} 重新评价得到新的内部审核稿；"
+                "已认定的结果不会被覆盖。"
+            ),
+            refused=(
+                "不可更改；只有内部审核稿或公示稿可以认定。\n"
+                f"提示：mujun run --year {year} 重新评价得到新的内部审核稿。"
+            ),
+        )
         current = final_run(store, year)
         if current is not None and not supersede:
             msg = (

@@ -157,6 +157,41 @@ def working_run(store: Store, year: int, /) -> int | None:
     return posted.run_id if posted else None
 
 
+def target_run(
+    store: Store,
+    year: int,
+    run_id: int | None,
+    /,
+    *,
+    allowed: tuple[str, ...],
+    none: str,
+    refused: str,
+) -> int:
+    """The run a decision (公示, 认定) acts on: ``run_id``, else the year's `working_run`.
+
+    Args:
+        store: the store.
+        year: the evaluation year decided.
+        run_id: the run the user named, if any.
+        allowed: the states the decision accepts.
+        none: the message when the year has no working run.
+        refused: what follows "运行 N 是<状态>，" when the run's state is not allowed.
+
+    Raises:
+        StoreError: there is no run, it belongs to another year, or its state is not allowed.
+    """
+    target = run_id if run_id is not None else working_run(store, year)
+    if target is None:
+        raise StoreError(none)
+    info = run_info(store, target)
+    if info["evaluation_year"] != year:
+        msg = f"运行 {target} 属于评价年度 {info['evaluation_year']}，不是 {year}。"
+        raise StoreError(msg)
+    if info["status"] not in allowed:
+        raise StoreError(f"运行 {target} 是{STATE_LABELS[info['status']]}，{refused}")
+    return target
+
+
 def firm_results(store: Store, run_id: int, /, *, as_of: dt.datetime | None = None) -> pl.DataFrame:
     """Every firm of a run with its final class as of a time (default: now)."""
     return store.frame(
