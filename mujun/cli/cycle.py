@@ -152,6 +152,14 @@ def notice(
     )
 
 
+_SupersedeOption = Annotated[
+    bool, typer.Option(help="取代已有的认定稿（原认定稿保留，标为已取代）。")
+]
+_ConfirmFinalOption = Annotated[
+    bool, typer.Option(help="确认：待决定的调档不适用、未处理的异议保留，仍然认定。")
+]
+
+
 @app.command(
     "final",
     help="认定：决定年度最终名单（默认公示稿，或公示后重新评价的一稿）；只有认定稿用于政策兑现。",
@@ -159,12 +167,8 @@ def notice(
 def final_cmd(
     year: YearOption,
     run: RunOption = None,
-    supersede: Annotated[
-        bool, typer.Option(help="取代已有的认定稿（原认定稿保留，标为已取代）。")
-    ] = False,
-    confirm: Annotated[
-        bool, typer.Option(help="确认：待决定的调档不适用、未处理的异议保留，仍然认定。")
-    ] = False,
+    supersede: _SupersedeOption = False,
+    confirm: _ConfirmFinalOption = False,
     who: WhoOption = "unknown",
     db: DbOption = None,
 ) -> None:
@@ -176,12 +180,8 @@ def final_cmd(
 def publish(
     year: YearOption,
     run: RunOption = None,
-    supersede: Annotated[
-        bool, typer.Option(help="取代已有的认定稿（原认定稿保留，标为已取代）。")
-    ] = False,
-    confirm: Annotated[
-        bool, typer.Option(help="确认：待决定的调档不适用、未处理的异议保留，仍然认定。")
-    ] = False,
+    supersede: _SupersedeOption = False,
+    confirm: _ConfirmFinalOption = False,
     who: WhoOption = "unknown",
     db: DbOption = None,
 ) -> None:
