@@ -7,6 +7,7 @@ every step are saved under the test's temporary folder (printed at the end).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import shutil
@@ -75,38 +76,34 @@ def _serve(app: Starlette) -> Iterator[tuple[str, Starlette]]:
     thread.join(timeout=20)
 
 
-@pytest.fixture
-def page() -> Iterator[Page]:
-    """A Chromium page (Debian's browser, headless)."""
+@contextlib.contextmanager
+def _chromium_page(**context: object) -> Iterator[Page]:
+    """A page of Debian's Chromium, headless, in a context with ``context``'s options."""
     if not Path(CHROMIUM).is_file():
         pytest.fail(
             "Chromium is missing: run scripts/system-packages.sh (apt-get install chromium)"
         )
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(
-            locale="zh-CN", viewport={"width": 1360, "height": 900}, accept_downloads=True
-        )
-        yield context.new_page()
-        context.close()
+        options = {"locale": "zh-CN", "viewport": {"width": 1360, "height": 900}, **context}
+        browser_context = browser.new_context(**options)  # type: ignore[arg-type]
+        yield browser_context.new_page()
+        browser_context.close()
         browser.close()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    """A Chromium page (Debian's browser, headless)."""
+    with _chromium_page(accept_downloads=True) as opened:
+        yield opened
 
 
 @pytest.fixture
 def page_without_js() -> Iterator[Page]:
     """A Chromium page with JavaScript switched off."""
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(
-            "Chromium is missing: run scripts/system-packages.sh (apt-get install chromium)"
-        )
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(
-            locale="zh-CN", viewport={"width": 1360, "height": 900}, java_script_enabled=False
-        )
-        yield context.new_page()
-        context.close()
-        browser.close()
+    with _chromium_page(java_script_enabled=False) as opened:
+        yield opened
 
 
 def test_a_clerk_runs_the_year_in_the_browser(  # noqa: PLR0915 - one walk, step by step
