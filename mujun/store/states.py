@@ -70,13 +70,19 @@ def run_info(store: Store, run_id: int, /) -> dict[str, Any]:
     Raises:
         StoreError: there is no such run.
     """
-    rows = store.frame(f"SELECT * FROM runs WHERE run_id = {int(run_id)}")
+    missing = (
+        f"数据库 {store.path} 中没有编号为 {run_id} 的评价运行。\n提示：mujun runs 列出全部运行。"
+    )
+    return _row_by_id(store, "runs", "run_id", run_id, missing=missing)
+
+
+def _row_by_id(
+    store: Store, table: str, key: str, value: int, /, *, missing: str
+) -> dict[str, Any]:
+    """The row of ``table`` whose ``key`` is ``value`` (`StoreError` with ``missing`` if none)."""
+    rows = store.frame(f"SELECT * FROM {table} WHERE {key} = ?", [int(value)])
     if rows.is_empty():
-        msg = (
-            f"数据库 {store.path} 中没有编号为 {run_id} 的评价运行。\n"
-            "提示：mujun runs 列出全部运行。"
-        )
-        raise StoreError(msg)
+        raise StoreError(missing)
     return rows.row(0, named=True)
 
 
@@ -244,14 +250,11 @@ def objection_row(store: Store, objection_id: int, /) -> dict[str, Any]:
     Raises:
         StoreError: there is no such objection.
     """
-    rows = store.frame(f"SELECT * FROM objections WHERE objection_id = {int(objection_id)}")
-    if rows.is_empty():
-        msg = (
-            f"没有编号为 {objection_id} 的异议。\n"
-            "提示：mujun objection list --year 评价年度 列出该年度的异议。"
-        )
-        raise StoreError(msg)
-    return rows.row(0, named=True)
+    missing = (
+        f"没有编号为 {objection_id} 的异议。\n"
+        "提示：mujun objection list --year 评价年度 列出该年度的异议。"
+    )
+    return _row_by_id(store, "objections", "objection_id", objection_id, missing=missing)
 
 
 def reviews_message(waiting: pl.DataFrame, run_id: int, /, *, step: str) -> str:
