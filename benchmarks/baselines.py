@@ -190,6 +190,15 @@ def pandas_version(pdf: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---- DuckDB SQL ---- #
+_DERIVED_SQL = f"""\
+    CASE WHEN cod_t IS NULL AND nh3n_t IS NULL AND so2_t IS NULL AND nox_t IS NULL THEN NULL
+         ELSE coalesce(cod_t, 0) + coalesce(nh3n_t, 0) + coalesce(so2_t, 0) + coalesce(nox_t, 0)
+    END AS emissions_t,
+    TRY_CAST(regexp_extract(industry_code, '^\\s*[A-Za-z]?(\\d{{2}})', 1) AS INTEGER) AS division,
+    (DATE '{YEAR_END}' - production_start) / 365.25 AS age"""
+"""The derived columns both DuckDB queries start from: emissions, industry division, age."""
+
+
 def duckdb_query() -> str:
     """The same totals and classes as one SQL query over a table ``facts``."""
     values, points, items = [], [], []
@@ -211,11 +220,7 @@ def duckdb_query() -> str:
     return f"""
 WITH base AS (
   SELECT *,
-    CASE WHEN cod_t IS NULL AND nh3n_t IS NULL AND so2_t IS NULL AND nox_t IS NULL THEN NULL
-         ELSE coalesce(cod_t, 0) + coalesce(nh3n_t, 0) + coalesce(so2_t, 0) + coalesce(nox_t, 0)
-    END AS emissions_t,
-    TRY_CAST(regexp_extract(industry_code, '^\\s*[A-Za-z]?(\\d{{2}})', 1) AS INTEGER) AS division,
-    (DATE '{YEAR_END}' - production_start) / 365.25 AS age
+{_DERIVED_SQL}
   FROM facts),
 ranked AS (
   SELECT * FROM base
@@ -338,11 +343,7 @@ def duckdb_full_query() -> str:
     return f"""
 WITH base AS (
   SELECT *,
-    CASE WHEN cod_t IS NULL AND nh3n_t IS NULL AND so2_t IS NULL AND nox_t IS NULL THEN NULL
-         ELSE coalesce(cod_t, 0) + coalesce(nh3n_t, 0) + coalesce(so2_t, 0) + coalesce(nox_t, 0)
-    END AS emissions_t,
-    TRY_CAST(regexp_extract(industry_code, '^\\s*[A-Za-z]?(\\d{{2}})', 1) AS INTEGER) AS division,
-    (DATE '{YEAR_END}' - production_start) / 365.25 AS age,
+{_DERIVED_SQL},
     CASE WHEN coalesce(above_scale, false) THEN 'above'
          WHEN land_mu >= 3 THEN 'below_ge3' END AS cohort
   FROM facts),
